@@ -1,0 +1,55 @@
+package kafkaio
+
+import (
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Header is a record header. It aliases franz-go's header type so that
+// handing headers between packages copies no bytes.
+type Header = kgo.RecordHeader
+
+// InRecord is a consumed input record, detached from *kgo.Record. Its byte
+// slices alias the fetch buffers: they are valid until the record's window
+// ends.
+type InRecord struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Timestamp time.Time
+	Key       []byte
+	Value     []byte
+	Headers   []Header
+}
+
+// OutRecord is a record to produce inside the current transaction.
+type OutRecord struct {
+	Topic     string
+	Partition int32
+	Key       []byte
+	Value     []byte
+	Headers   []Header
+}
+
+func fromKgo(r *kgo.Record) InRecord {
+	return InRecord{
+		Topic:     r.Topic,
+		Partition: r.Partition,
+		Offset:    r.Offset,
+		Timestamp: r.Timestamp,
+		Key:       r.Key,
+		Value:     r.Value,
+		Headers:   r.Headers,
+	}
+}
+
+func toKgo(o OutRecord) *kgo.Record {
+	return &kgo.Record{
+		Topic:     o.Topic,
+		Partition: o.Partition,
+		Key:       o.Key,
+		Value:     o.Value,
+		Headers:   o.Headers,
+	}
+}

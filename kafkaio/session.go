@@ -1,0 +1,280 @@
+package kafkaio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// SessionConfig configures one transactional group member.
+type SessionConfig struct {
+	Client ClientConfig
+	// Group is the consumer group id.
+	Group string
+	// TransactionalID is stable per instance (<group>-<instance-id>) so
+	// that a restarted instance fences its predecessor and aborts the
+	// transaction it left open.
+	TransactionalID string
+	InputTopic      string
+	// TransactionTimeout bounds how long a member that never returns can
+	// keep read_committed consumers waiting.
+	TransactionTimeout time.Duration
+	// FetchMaxWait is kept short: a long fetch stalls rebalances.
+	FetchMaxWait time.Duration
+	// FetchMaxBytes bounds the bytes one fetch may buffer (backpressure).
+	FetchMaxBytes int32
+	// MaxBufferedRecords bounds records produced but not yet acknowledged.
+	MaxBufferedRecords int
+	// ProducerBatchMaxBytes must exceed the largest output record.
+	ProducerBatchMaxBytes int32
+	// OnAssigned and OnRevoked are called from franz-go's group goroutine
+	// with the input partitions gained or lost (lost partitions are
+	// reported as revoked). They must not block and must not call End.
+	OnAssigned func(partitions []int32)
+	OnRevoked  func(partitions []int32)
+	Logger     *slog.Logger
+	// Hooks are franz-go hooks, such as the kprom metrics plugin.
+	Hooks []kgo.Hook
+}
+
+// Session is the exactly-once consume-transform-produce loop's view of
+// Kafka: poll input, produce inside a transaction, commit the consumed
+// offsets in that same transaction. It wraps kgo.GroupTransactSession and
+// is used by one goroutine at a time.
+type Session struct {
+	gts   *kgo.GroupTransactSession
+	input string
+
+	mu       sync.Mutex
+	produced int
+	firstErr error
+
+	// highWatermarks are the input partitions' latest high watermarks,
+	// as the last fetches reported them (for the lag metric).
+	highWatermarks map[int32]int64
+}
+
+// ErrClientClosed reports a poll on a closed session.
+var ErrClientClosed = kgo.ErrClientClosed
+
+// ErrFenced reports that another instance with the same transactional id
+// took over; this client can never commit again.
+var ErrFenced = errors.New("producer fenced: another instance with the same --instance-id is running")
+
+// NewSession joins the group (lazily, on first poll) with a transactional
+// producer.
+func NewSession(cfg SessionConfig) (*Session, error) {
+	if cfg.Group == "" || cfg.TransactionalID == "" || cfg.InputTopic == "" {
+		return nil, errors.New("session needs a group, a transactional id and an input topic")
+	}
+	opts, err := cfg.Client.Options()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts,
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.InputTopic),
+		kgo.TransactionalID(cfg.TransactionalID),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.RequireStableFetchOffsets(),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	)
+	if cfg.TransactionTimeout > 0 {
+		opts = append(opts, kgo.TransactionTimeout(cfg.TransactionTimeout))
+	}
+	if cfg.FetchMaxWait > 0 {
+		opts = append(opts, kgo.FetchMaxWait(cfg.FetchMaxWait))
+	}
+	if cfg.FetchMaxBytes > 0 {
+		opts = append(opts, kgo.FetchMaxBytes(cfg.FetchMaxBytes), kgo.BrokerMaxReadBytes(2*cfg.FetchMaxBytes))
+	}
+	if cfg.MaxBufferedRecords > 0 {
+		opts = append(opts, kgo.MaxBufferedRecords(cfg.MaxBufferedRecords))
+	}
+	if cfg.ProducerBatchMaxBytes > 0 {
+		opts = append(opts, kgo.ProducerBatchMaxBytes(cfg.ProducerBatchMaxBytes))
+	}
+	if cfg.Logger != nil {
+		opts = append(opts, kgo.WithLogger(slogAdapter{cfg.Logger}))
+	}
+	if len(cfg.Hooks) > 0 {
+		opts = append(opts, kgo.WithHooks(cfg.Hooks...))
+	}
+	topic := cfg.InputTopic
+	if cfg.OnAssigned != nil {
+		opts = append(opts, kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			if ps := m[topic]; len(ps) > 0 {
+				cfg.OnAssigned(ps)
+			}
+		}))
+	}
+	if cfg.OnRevoked != nil {
+		revoked := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			if ps := m[topic]; len(ps) > 0 {
+				cfg.OnRevoked(ps)
+			}
+		}
+		opts = append(opts, kgo.OnPartitionsRevoked(revoked), kgo.OnPartitionsLost(revoked))
+	}
+	gts, err := kgo.NewGroupTransactSession(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka session: %w", err)
+	}
+	return &Session{gts: gts, input: cfg.InputTopic, highWatermarks: make(map[int32]int64)}, nil
+}
+
+// Poll fetches at most max records and hands each to fn, in partition
+// order. ctx bounds the wait for records; a ctx that ends is not an error.
+// It returns the fetch errors other than ctx's end, joined.
+func (s *Session) Poll(ctx context.Context, max int, fn func(InRecord)) error {
+	fetches := s.gts.PollRecords(ctx, max)
+	if fetches.IsClientClosed() {
+		return kgo.ErrClientClosed
+	}
+	var errs []error
+	fetches.EachError(func(t string, p int32, err error) {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return
+		}
+		errs = append(errs, fmt.Errorf("fetch %s[%d]: %w", t, p, err))
+	})
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if p.Topic == s.input && p.HighWatermark >= 0 {
+			s.highWatermarks[p.Partition] = p.HighWatermark
+		}
+		for _, r := range p.Records {
+			fn(fromKgo(r))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// HighWatermarks returns the input partitions' high watermarks as last
+// fetched. The map is owned by the session; read it, do not keep it.
+func (s *Session) HighWatermarks() map[int32]int64 {
+	return s.highWatermarks
+}
+
+// Begin starts a transaction.
+func (s *Session) Begin() error {
+	s.mu.Lock()
+	s.produced, s.firstErr = 0, nil
+	s.mu.Unlock()
+	return s.gts.Begin()
+}
+
+// Produce buffers a record in the open transaction. Delivery errors are
+// collected and make End abort.
+func (s *Session) Produce(ctx context.Context, o OutRecord) {
+	s.gts.Produce(ctx, toKgo(o), s.promise)
+}
+
+func (s *Session) promise(_ *kgo.Record, err error) {
+	s.mu.Lock()
+	if err != nil && s.firstErr == nil {
+		s.firstErr = err
+	}
+	s.produced++
+	s.mu.Unlock()
+}
+
+// End flushes the transaction's records and commits it together with the
+// offsets of every record polled since Begin, or aborts it. ctx bounds the
+// flush and the commit and is only cancelled on shutdown. committed=false
+// with a nil error means the transaction was aborted because the group
+// rebalanced (or commit was false): the consumer has been rewound to the
+// last committed offsets and processing can simply continue.
+func (s *Session) End(ctx context.Context, commit bool) (committed bool, err error) {
+	try := kgo.TransactionEndTry(commit)
+	if commit {
+		// Flush first so a delivery error turns the commit into an abort
+		// (End itself would flush, but would not look at our promises).
+		if ferr := s.gts.Client().Flush(ctx); ferr != nil {
+			return false, fmt.Errorf("flush: %w", ferr)
+		}
+		s.mu.Lock()
+		perr := s.firstErr
+		s.mu.Unlock()
+		if perr != nil {
+			if _, aerr := s.gts.End(ctx, kgo.TryAbort); aerr != nil {
+				return false, errors.Join(fmt.Errorf("produce: %w", perr), fmt.Errorf("abort: %w", aerr))
+			}
+			return false, fmt.Errorf("produce: %w", perr)
+		}
+	}
+	committed, err = s.gts.End(ctx, try)
+	if err != nil {
+		if IsFenced(err) {
+			return false, fmt.Errorf("%w: %w", ErrFenced, err)
+		}
+		return false, err
+	}
+	return committed, nil
+}
+
+// CommittedOffset returns the group's committed offset for an input
+// partition as this member last learned it (on assignment or commit).
+func (s *Session) CommittedOffset(partition int32) (int64, bool) {
+	m := s.gts.Client().CommittedOffsets()
+	eo, ok := m[s.input][partition]
+	if !ok {
+		return 0, false
+	}
+	return eo.Offset, true
+}
+
+// Close leaves the group and closes the client. Call it only after End.
+func (s *Session) Close() { s.gts.Close() }
+
+// IsFenced reports errors after which this producer can never commit.
+func IsFenced(err error) bool {
+	return errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch) ||
+		errors.Is(err, kerr.TransactionalIDAuthorizationFailed) || errors.Is(err, kerr.InvalidTxnState)
+}
+
+// IsFatal reports errors that no retry can fix: authentication,
+// authorization and fencing. The operator must act.
+func IsFatal(err error) bool {
+	return IsFenced(err) || errors.Is(err, kerr.SaslAuthenticationFailed) ||
+		errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.GroupAuthorizationFailed) ||
+		errors.Is(err, kerr.ClusterAuthorizationFailed)
+}
+
+// slogAdapter routes franz-go's logs to slog, one level down: franz-go's
+// info lines are about connections and rebalances, debug for eventproc.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Level() kgo.LogLevel {
+	ctx := context.Background()
+	switch {
+	case a.l.Enabled(ctx, slog.LevelDebug):
+		return kgo.LogLevelInfo
+	case a.l.Enabled(ctx, slog.LevelInfo):
+		return kgo.LogLevelWarn
+	default:
+		return kgo.LogLevelError
+	}
+}
+
+func (a slogAdapter) Log(level kgo.LogLevel, msg string, kv ...any) {
+	var l slog.Level
+	switch level {
+	case kgo.LogLevelError:
+		l = slog.LevelError
+	case kgo.LogLevelWarn:
+		l = slog.LevelWarn
+	case kgo.LogLevelInfo:
+		l = slog.LevelDebug
+	default:
+		l = slog.LevelDebug - 4
+	}
+	a.l.Log(context.Background(), l, msg, append([]any{"component", "kgo"}, kv...)...)
+}

@@ -1,0 +1,89 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Health is the member's readiness as /readyz reports it: ready once the
+// group is joined, partitions are assigned and their state is restored.
+// It is safe for concurrent use.
+type Health struct {
+	mu     sync.Mutex
+	ready  bool
+	reason string
+}
+
+// NewHealth returns a Health that is not ready yet.
+func NewHealth() *Health { return &Health{reason: "starting"} }
+
+// Ready reports readiness and, when not ready, why.
+func (h *Health) Ready() (bool, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ready, h.reason
+}
+
+func (h *Health) set(ready bool, reason string) {
+	h.mu.Lock()
+	h.ready, h.reason = ready, reason
+	h.mu.Unlock()
+}
+
+// OpsHandler serves GET /metrics from gatherer, /healthz (process alive)
+// and /readyz (200 when h is ready, else 503 with the reason).
+func OpsHandler(gatherer prometheus.Gatherer, h *Health) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		ok, reason := h.Ready()
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready: " + reason + "\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	return mux
+}
+
+// ServeOps serves handler on addr until ctx ends, then shuts the server
+// down. It returns the listener error if addr cannot be bound. An empty
+// addr disables the server.
+func ServeOps(ctx context.Context, addr string, handler http.Handler) error {
+	if addr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }() // exits when Shutdown below closes the listener
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,472 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/kafkaio"
+)
+
+// idlePoll bounds a poll while no window is open, so assignment changes
+// and readiness are handled even when the input is quiet.
+const idlePoll = 250 * time.Millisecond
+
+// Run is one member of the processing group. It consumes cfg.InputTopic,
+// processes each window and publishes it as one transaction, until ctx
+// ends. Then it stops fetching, publishes (or aborts) the open window,
+// leaves the group and returns nil; the shutdown is bounded by
+// cfg.ShutdownTimeout after ctx ends.
+//
+// ctx bounds the run; it is the only way to stop it. Run returns an error
+// for invalid configuration, a topic layout that cannot work, fatal Kafka
+// errors (fencing, authentication, authorization) and when cfg.MaxRetries
+// consecutive windows failed. It never skips a record: whatever was not
+// committed is processed again by whoever owns the partition next.
+func Run(ctx context.Context, cfg Config) error {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	r, err := newRunner(cfg)
+	if err != nil {
+		return err
+	}
+	if err := r.ensureTopics(ctx); err != nil {
+		return err
+	}
+	return r.loop(ctx)
+}
+
+// runner owns the loop's state. Only the goroutine in loop touches it,
+// except assignments, which franz-go's group callbacks update.
+type runner struct {
+	cfg  Config
+	log  *slog.Logger
+	m    *metrics
+	pipe *pipeline
+
+	sess   *kafkaio.Session
+	states map[int32]*partitionState
+	assign assignments
+
+	recs       []kafkaio.InRecord
+	recBytes   int
+	windowSeq  uint64
+	windowBase string
+}
+
+// assignments collects partition changes from franz-go's callbacks for the
+// loop to apply between windows.
+type assignments struct {
+	mu      sync.Mutex
+	owned   map[int32]bool
+	revoked []int32
+	changes int
+}
+
+func (a *assignments) assigned(ps []int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range ps {
+		a.owned[p] = true
+	}
+	a.changes++
+}
+
+func (a *assignments) revoke(ps []int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range ps {
+		delete(a.owned, p)
+	}
+	a.revoked = append(a.revoked, ps...)
+	a.changes++
+}
+
+// take returns the partitions revoked since the last call, the partitions
+// owned now, and how many changes happened.
+func (a *assignments) take() (revoked, owned []int32, changes int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	revoked, a.revoked = a.revoked, nil
+	for p := range a.owned {
+		owned = append(owned, p)
+	}
+	changes, a.changes = a.changes, 0
+	slices.Sort(owned)
+	return revoked, owned, changes
+}
+
+func (a *assignments) reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	clear(a.owned)
+	a.revoked = nil
+}
+
+func newRunner(cfg Config) (*runner, error) {
+	t := topics{Input: cfg.InputTopic, Output: cfg.OutputTopic, DLQ: cfg.DLQTopic, Changelog: cfg.ChangelogTopic()}
+	pipe, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{
+		cfg:    cfg,
+		log:    cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
+		m:      newMetrics(cfg.Registerer),
+		pipe:   pipe,
+		states: make(map[int32]*partitionState),
+		assign: assignments{owned: make(map[int32]bool)},
+		// window ids: <group>-<instance>-<start time, base 36>-<counter>,
+		// unique across instances (instance id) and restarts (start time).
+		windowBase: cfg.Group + "-" + cfg.InstanceID + "-" + strconv.FormatInt(cfg.Clock().UnixMilli(), 36) + "-",
+	}, nil
+}
+
+func (r *runner) ensureTopics(ctx context.Context) error {
+	cl, err := kafkaio.NewClient(r.cfg.Client)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	p, err := kafkaio.EnsureTopics(ctx, cl, kafkaio.TopicPlan{
+		Input: r.cfg.InputTopic, Output: r.cfg.OutputTopic, DLQ: r.cfg.DLQTopic, Changelog: r.cfg.ChangelogTopic(),
+		CreateMissing: r.cfg.CreateTopics, MaxMessageBytes: r.cfg.Intake.MaxEventBytes + 64<<10,
+	})
+	if err != nil {
+		return fmt.Errorf("topics: %w", err)
+	}
+	r.log.Info("topics ready", "input", r.cfg.InputTopic, "partitions", p, "output", r.cfg.OutputTopic, "dlq", r.cfg.DLQTopic, "changelog", r.cfg.ChangelogTopic())
+	return nil
+}
+
+func (r *runner) newSession() error {
+	s, err := kafkaio.NewSession(kafkaio.SessionConfig{
+		Client:                r.cfg.Client,
+		Group:                 r.cfg.Group,
+		TransactionalID:       r.cfg.TransactionalID(),
+		InputTopic:            r.cfg.InputTopic,
+		TransactionTimeout:    r.cfg.TransactionTimeout,
+		FetchMaxWait:          250 * time.Millisecond,
+		FetchMaxBytes:         r.cfg.FetchMaxBytes,
+		MaxBufferedRecords:    4*r.cfg.WindowMaxEvents + 1024,
+		ProducerBatchMaxBytes: int32(r.cfg.Intake.MaxEventBytes + 64<<10),
+		OnAssigned:            r.assign.assigned,
+		OnRevoked:             r.assign.revoke,
+		Logger:                r.log,
+		Hooks:                 r.cfg.Hooks,
+	})
+	if err != nil {
+		return err
+	}
+	r.sess = s
+	return nil
+}
+
+// closeSession leaves the group and forgets all partition state: whoever
+// owns a partition next restores it from the changelog.
+func (r *runner) closeSession() {
+	if r.sess != nil {
+		r.sess.Close()
+		r.sess = nil
+	}
+	clear(r.states)
+	r.assign.reset()
+	r.m.partitions.Set(0)
+	r.setReady(false, "no group session")
+}
+
+func (r *runner) loop(ctx context.Context) error {
+	// hard bounds the shutdown: it ends ShutdownTimeout after ctx does.
+	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHard()
+	stopHard := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(r.cfg.ShutdownTimeout, cancelHard)
+		context.AfterFunc(hard, func() { t.Stop() })
+	})
+	defer stopHard()
+	defer r.closeSession()
+
+	failures := 0
+	for {
+		if r.sess == nil {
+			if err := r.newSession(); err != nil {
+				return err
+			}
+			r.setReady(false, "joining group "+r.cfg.Group)
+		}
+		stop, err := r.window(ctx, hard)
+		if err == nil {
+			failures = 0
+			if stop {
+				r.log.Info("shut down cleanly: open window handled, leaving the group")
+				return nil
+			}
+			continue
+		}
+		r.m.transactions.WithLabelValues(outcomeFailed).Inc()
+		switch {
+		case errors.Is(err, errCrashed):
+			return err
+		case kafkaio.IsFatal(err):
+			return fmt.Errorf("fatal Kafka error, not retrying: %w (check credentials, ACLs and that no other member uses --instance-id %q)", err, r.cfg.InstanceID)
+		case hard.Err() != nil:
+			return fmt.Errorf("shutdown timed out after %s with the window uncommitted (it will be reprocessed): %w", r.cfg.ShutdownTimeout, err)
+		case ctx.Err() != nil:
+			r.log.Warn("window failed during shutdown; it was not committed and will be reprocessed by the next owner", "err", err)
+			return nil
+		}
+		failures++
+		if failures > r.cfg.MaxRetries {
+			return fmt.Errorf("giving up after %d consecutive failed windows (--max-retries %d): %w; nothing was skipped: a restart resumes after the last committed window", failures, r.cfg.MaxRetries, err)
+		}
+		r.m.retries.Inc()
+		wait := backoff(r.cfg.RetryBackoff, r.cfg.RetryBackoffMax, failures)
+		r.log.Warn("window failed; restarting the session and reprocessing from the last committed offsets",
+			"err", err, "attempt", failures, "max_retries", r.cfg.MaxRetries, "backoff", wait)
+		r.closeSession()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// errCrashed ends Run when a test simulates a crash.
+var errCrashed = errors.New("simulated crash")
+
+// backoff is base·2^(attempt-1), capped, with full jitter in its upper half
+// so that members that failed together do not retry together.
+func backoff(base, limit time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return d/2 + rand.N(d/2+1)
+}
+
+// window collects one window, processes it and ends its transaction.
+// stop reports that ctx ended and the loop should return.
+func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
+	r.recs, r.recBytes = r.recs[:0], 0
+	r.m.buffered.Set(0)
+	r.m.bufferedBytes.Set(0)
+	var deadline time.Time
+	for len(r.recs) < r.cfg.WindowMaxEvents && r.recBytes < r.cfg.WindowMaxBytes {
+		if len(r.recs) == 0 {
+			if err := r.betweenWindows(hard); err != nil {
+				return false, err
+			}
+			if ctx.Err() != nil {
+				return true, nil
+			}
+		}
+		wait := idlePoll
+		if !deadline.IsZero() {
+			wait = deadline.Sub(r.cfg.Clock())
+			if wait <= 0 {
+				break
+			}
+		}
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		perr := r.sess.Poll(pctx, r.cfg.WindowMaxEvents-len(r.recs), r.collect)
+		cancel()
+		if perr != nil {
+			if kafkaio.IsFatal(perr) || errors.Is(perr, kafkaio.ErrClientClosed) {
+				return false, perr
+			}
+			r.log.Warn("fetch error; franz-go retries it", "err", perr)
+		}
+		if len(r.recs) > 0 && deadline.IsZero() {
+			deadline = r.cfg.Clock().Add(r.cfg.WindowMaxWait)
+		}
+		r.m.buffered.Set(float64(len(r.recs)))
+		r.m.bufferedBytes.Set(float64(r.recBytes))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(r.recs) == 0 {
+		return ctx.Err() != nil, nil
+	}
+	if err := r.publish(hard); err != nil {
+		return false, err
+	}
+	return ctx.Err() != nil, nil
+}
+
+func (r *runner) collect(rec kafkaio.InRecord) {
+	r.recs = append(r.recs, rec)
+	r.recBytes += len(rec.Value)
+}
+
+// betweenWindows applies assignment changes: revoked partitions' state is
+// dropped (the next owner restores it), and owned partitions whose
+// committed offset is known are restored ahead of their first records.
+func (r *runner) betweenWindows(ctx context.Context) error {
+	revoked, owned, changes := r.assign.take()
+	for _, p := range revoked {
+		delete(r.states, p)
+	}
+	if changes > 0 {
+		r.m.rebalances.Add(float64(changes))
+		r.m.partitions.Set(float64(len(owned)))
+		r.log.Info("assignment changed", "owned", owned, "revoked", revoked)
+	}
+	pending := 0
+	for _, p := range owned {
+		if _, ok := r.states[p]; ok {
+			continue
+		}
+		if _, known := r.sess.CommittedOffset(p); !known {
+			pending++
+			continue
+		}
+		if err := r.restore(ctx, p); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(owned) == 0:
+		r.setReady(false, "no partitions assigned yet")
+	case pending > 0:
+		r.setReady(false, fmt.Sprintf("%d of %d partitions waiting for committed offsets", pending, len(owned)))
+	default:
+		r.setReady(true, "")
+	}
+	return nil
+}
+
+func (r *runner) setReady(ok bool, reason string) {
+	if r.cfg.Health != nil {
+		r.cfg.Health.set(ok, reason)
+	}
+}
+
+// publish restores any partition the window needs, processes the window
+// and publishes it as one transaction.
+func (r *runner) publish(ctx context.Context) error {
+	for i := range r.recs {
+		if p := r.recs[i].Partition; r.states[p] == nil {
+			if err := r.restore(ctx, p); err != nil {
+				return err
+			}
+		}
+	}
+	r.windowSeq++
+	windowID := r.windowBase + fmt.Sprintf("%012d", r.windowSeq)
+	res := r.pipe.process(r.recs, r.stateOf, windowID)
+
+	start := r.cfg.Clock()
+	if err := r.sess.Begin(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	for _, o := range res.records {
+		r.sess.Produce(ctx, o)
+	}
+	if r.cfg.crashBeforeEnd != nil && r.cfg.crashBeforeEnd(r.windowSeq) {
+		return errCrashed
+	}
+	committed, err := r.sess.End(ctx, true)
+	if err != nil {
+		return fmt.Errorf("end transaction of window %s: %w", windowID, err)
+	}
+	if !committed {
+		// A rebalance revoked partitions mid-window; franz-go rewound to
+		// the committed offsets and the window's state changes are
+		// discarded with the pipeline's overlay.
+		r.m.transactions.WithLabelValues(outcomeAborted).Inc()
+		r.log.Info("window aborted by a rebalance; its records will be reprocessed", "window", windowID, "records", len(r.recs))
+		return nil
+	}
+	r.pipe.commit()
+	r.observe(&res, start)
+	return nil
+}
+
+func (r *runner) stateOf(p int32) *partitionState { return r.states[p] }
+
+func (r *runner) observe(res *windowResult, publishStart time.Time) {
+	now := r.cfg.Clock()
+	m := r.m
+	m.transactions.WithLabelValues(outcomeCommitted).Inc()
+	m.consumed.Add(float64(len(r.recs)))
+	m.published.Add(float64(res.accepted))
+	for reason, n := range res.rejected {
+		if n > 0 {
+			m.deadLettered.WithLabelValues(event.Reason(reason).String()).Add(float64(n))
+		}
+	}
+	m.windowEvents.Observe(float64(len(r.recs)))
+	m.stageSeconds.WithLabelValues(stageIntake).Observe(res.intake.Seconds())
+	m.stageSeconds.WithLabelValues(stageClassify).Observe(res.classify.Seconds())
+	m.stageSeconds.WithLabelValues(stageEnrich).Observe(res.enrich.Seconds())
+	m.stageSeconds.WithLabelValues(stageOrder).Observe(res.order.Seconds())
+	m.stageSeconds.WithLabelValues(stageEncode).Observe(res.encode.Seconds())
+	m.stageSeconds.WithLabelValues(stagePublish).Observe(now.Sub(publishStart).Seconds())
+	for i := range r.recs {
+		m.endToEnd.Observe(now.Sub(r.recs[i].Timestamp).Seconds())
+	}
+	for p, hw := range r.sess.HighWatermarks() {
+		if st := r.states[p]; st != nil && st.nextOffset >= 0 {
+			m.lag.WithLabelValues(strconv.Itoa(int(p))).Set(float64(max(0, hw-st.nextOffset)))
+		}
+	}
+}
+
+// restore rebuilds a partition's state from its changelog partition. The
+// changelog is written in the same transaction as the consumed offsets, so
+// its checkpoint must reach the group's committed offset; until the
+// previous owner's transaction markers land it may lag for a moment, and
+// restore reads again.
+func (r *runner) restore(ctx context.Context, p int32) error {
+	start := r.cfg.Clock()
+	deadline := start.Add(r.cfg.RestoreTimeout)
+	for attempt := 1; ; attempt++ {
+		ps := newPartitionState()
+		var applyErr error
+		n, err := kafkaio.RestorePartition(ctx, r.cfg.Client, r.cfg.ChangelogTopic(), p, func(k, v []byte) {
+			if err := ps.apply(k, v); err != nil && applyErr == nil {
+				applyErr = err
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("restore partition %d: %w", p, err)
+		}
+		if applyErr != nil {
+			return fmt.Errorf("restore partition %d: %w (the changelog %s holds a record this version cannot read)", p, applyErr, r.cfg.ChangelogTopic())
+		}
+		r.m.restoreRecs.Add(float64(n))
+		committed, known := r.sess.CommittedOffset(p)
+		if !known || committed < 0 || ps.nextOffset >= committed {
+			if known && committed >= 0 && ps.nextOffset > committed {
+				r.log.Warn("state changelog is ahead of the group's committed offset; were offsets reset by hand?", "partition", p, "checkpoint", ps.nextOffset, "committed", committed)
+			}
+			r.states[p] = ps
+			took := r.cfg.Clock().Sub(start)
+			r.m.restoreSecs.Observe(took.Seconds())
+			r.log.Info("state restored", "partition", p, "sources", len(ps.sources), "records", n, "publish_sequence", ps.publish.Last, "took", took, "attempts", attempt)
+			return nil
+		}
+		if r.cfg.Clock().After(deadline) {
+			return fmt.Errorf("restore partition %d: changelog %s checkpoint is at input offset %d but the group committed %d after %s: the changelog is missing writes (was it deleted or truncated?); delete the group's offsets to reprocess, or restore the changelog", p, r.cfg.ChangelogTopic(), ps.nextOffset, committed, r.cfg.RestoreTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
