@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -277,4 +278,36 @@ func (a slogAdapter) Log(level kgo.LogLevel, msg string, kv ...any) {
 		l = slog.LevelDebug - 4
 	}
 	a.l.Log(context.Background(), l, msg, append([]any{"component", "kgo"}, kv...)...)
+}
+
+// ErrOffsetsUnstable reports that a transaction holding offset commits for
+// the group is still open; ask again shortly.
+var ErrOffsetsUnstable = errors.New("group offsets unstable: a transaction is still open")
+
+// StableCommittedOffsets asks the group coordinator for the committed
+// offsets of the given input partitions, refusing unstable answers (a
+// transaction still open). A partition without a commit maps to -1. ctx
+// bounds the request.
+func (s *Session) StableCommittedOffsets(ctx context.Context, group string, partitions []int32) (map[int32]int64, error) {
+	resp, err := kadm.NewClient(s.gts.Client()).FetchOffsets(kadm.RequireStable(ctx), group)
+	if err != nil {
+		if errors.Is(err, kerr.UnstableOffsetCommit) {
+			return nil, ErrOffsetsUnstable
+		}
+		return nil, fmt.Errorf("fetch committed offsets: %w", err)
+	}
+	out := make(map[int32]int64, len(partitions))
+	for _, p := range partitions {
+		out[p] = -1
+		if o, ok := resp.Lookup(s.input, p); ok {
+			if o.Err != nil {
+				if errors.Is(o.Err, kerr.UnstableOffsetCommit) {
+					return nil, ErrOffsetsUnstable
+				}
+				return nil, fmt.Errorf("fetch committed offset of partition %d: %w", p, o.Err)
+			}
+			out[p] = o.At
+		}
+	}
+	return out, nil
 }

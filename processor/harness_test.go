@@ -154,6 +154,7 @@ func (m *member) wait(t *testing.T, d time.Duration) error {
 // snapshot is what a read_committed consumer sees on the three topics.
 type snapshot struct {
 	in, out, dlq []audit.Record
+	rawIn        []kafkaio.InRecord
 }
 
 // awaitAll waits until output + DLQ hold as many records as were produced
@@ -180,7 +181,7 @@ func (h *harness) trySnapshot() (snapshot, error) {
 	if err != nil {
 		return snapshot{}, err
 	}
-	return snapshot{in: toAudit(got[h.input]), out: toAudit(got[h.output]), dlq: toAudit(got[h.dlq])}, nil
+	return snapshot{in: toAudit(got[h.input]), out: toAudit(got[h.output]), dlq: toAudit(got[h.dlq]), rawIn: got[h.input]}, nil
 }
 
 func toAudit(rs []kafkaio.InRecord) []audit.Record {

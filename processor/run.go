@@ -325,24 +325,25 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 		r.m.partitions.Set(float64(len(owned)))
 		r.log.Info("assignment changed", "owned", owned, "revoked", revoked)
 	}
-	pending := 0
+	var missing []int32
 	for _, p := range owned {
-		if _, ok := r.states[p]; ok {
-			continue
+		if _, ok := r.states[p]; !ok {
+			missing = append(missing, p)
 		}
-		if _, known := r.sess.CommittedOffset(p); !known {
-			pending++
-			continue
-		}
-		if err := r.restore(ctx, p); err != nil {
+	}
+	pending := 0
+	if len(missing) > 0 {
+		restored, err := r.restoreAll(ctx, missing, false)
+		if err != nil {
 			return err
 		}
+		pending = len(missing) - restored
 	}
 	switch {
 	case len(owned) == 0:
 		r.setReady(false, "no partitions assigned yet")
 	case pending > 0:
-		r.setReady(false, fmt.Sprintf("%d of %d partitions waiting for committed offsets", pending, len(owned)))
+		r.setReady(false, fmt.Sprintf("%d of %d partitions waiting for stable committed offsets before restoring state", pending, len(owned)))
 	default:
 		r.setReady(true, "")
 	}
@@ -358,11 +359,15 @@ func (r *runner) setReady(ok bool, reason string) {
 // publish restores any partition the window needs, processes the window
 // and publishes it as one transaction.
 func (r *runner) publish(ctx context.Context) error {
+	var missing []int32
 	for i := range r.recs {
-		if p := r.recs[i].Partition; r.states[p] == nil {
-			if err := r.restore(ctx, p); err != nil {
-				return err
-			}
+		if p := r.recs[i].Partition; r.states[p] == nil && !slices.Contains(missing, p) {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		if _, err := r.restoreAll(ctx, missing, true); err != nil {
+			return err
 		}
 	}
 	r.windowSeq++
@@ -426,12 +431,49 @@ func (r *runner) observe(res *windowResult, publishStart time.Time) {
 	}
 }
 
+// restoreAll restores the given partitions once the group's committed
+// offsets for them are stable (no transaction holding offsets is open).
+// With wait, it waits for stability up to RestoreTimeout; without, it
+// returns how many it restored (0 while offsets are unstable).
+func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int, error) {
+	deadline := r.cfg.Clock().Add(r.cfg.RestoreTimeout)
+	for {
+		offsets, err := r.sess.StableCommittedOffsets(ctx, r.cfg.Group, parts)
+		if err == nil {
+			for _, p := range parts {
+				if err := r.restore(ctx, p, offsets[p]); err != nil {
+					return 0, err
+				}
+			}
+			return len(parts), nil
+		}
+		if !errors.Is(err, kafkaio.ErrOffsetsUnstable) {
+			if !wait {
+				r.log.Warn("cannot fetch committed offsets yet; will retry", "err", err)
+				return 0, nil
+			}
+			return 0, err
+		}
+		if !wait {
+			return 0, nil
+		}
+		if r.cfg.Clock().After(deadline) {
+			return 0, fmt.Errorf("committed offsets of partitions %v stayed unstable for %s: a transaction of a previous owner is still open; it ends within its --transaction-timeout", parts, r.cfg.RestoreTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // restore rebuilds a partition's state from its changelog partition. The
 // changelog is written in the same transaction as the consumed offsets, so
 // its checkpoint must reach the group's committed offset; until the
 // previous owner's transaction markers land it may lag for a moment, and
 // restore reads again.
-func (r *runner) restore(ctx context.Context, p int32) error {
+func (r *runner) restore(ctx context.Context, p int32, committed int64) error {
 	start := r.cfg.Clock()
 	deadline := start.Add(r.cfg.RestoreTimeout)
 	for attempt := 1; ; attempt++ {
@@ -449,9 +491,8 @@ func (r *runner) restore(ctx context.Context, p int32) error {
 			return fmt.Errorf("restore partition %d: %w (the changelog %s holds a record this version cannot read)", p, applyErr, r.cfg.ChangelogTopic())
 		}
 		r.m.restoreRecs.Add(float64(n))
-		committed, known := r.sess.CommittedOffset(p)
-		if !known || committed < 0 || ps.nextOffset >= committed {
-			if known && committed >= 0 && ps.nextOffset > committed {
+		if committed < 0 || ps.nextOffset >= committed {
+			if committed >= 0 && ps.nextOffset > committed {
 				r.log.Warn("state changelog is ahead of the group's committed offset; were offsets reset by hand?", "partition", p, "checkpoint", ps.nextOffset, "committed", committed)
 			}
 			r.states[p] = ps
