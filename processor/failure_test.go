@@ -195,9 +195,9 @@ func lineage(hs []kafkaio.Header) string {
 	var part, off []byte
 	for _, h := range hs {
 		switch h.Key {
-		case HeaderSourcePartition:
+		case event.HeaderSourcePartition:
 			part = h.Value
-		case HeaderSourceOffset:
+		case event.HeaderSourceOffset:
 			off = h.Value
 		}
 	}

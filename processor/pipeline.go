@@ -13,18 +13,6 @@ import (
 	"github.com/eventproc/eventproc/ordering"
 )
 
-// Header names of contract sections 3 and 4.
-const (
-	HeaderErrorReason     = "__eventproc.errors.reason"
-	HeaderErrorMessage    = "__eventproc.errors.message"
-	HeaderErrorTopic      = "__eventproc.errors.topic"
-	HeaderErrorPartition  = "__eventproc.errors.partition"
-	HeaderErrorOffset     = "__eventproc.errors.offset"
-	HeaderSourceTopic     = "__eventproc.source.topic"
-	HeaderSourcePartition = "__eventproc.source.partition"
-	HeaderSourceOffset    = "__eventproc.source.offset"
-)
-
 // topics names where a window's records go.
 type topics struct {
 	Input, Output, DLQ, Changelog string
@@ -253,7 +241,7 @@ func (p *pipeline) encodeOutputs(recs []kafkaio.InRecord, windowID string) {
 		start := len(p.valbuf)
 		p.valbuf = event.AppendOutput(p.valbuf, &it.ev, &it.d, opt)
 		value := p.valbuf[start:len(p.valbuf):len(p.valbuf)]
-		hdrs := p.lineageHeaders(r, HeaderSourceTopic, HeaderSourcePartition, HeaderSourceOffset)
+		hdrs := p.lineageHeaders(r, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
 		p.out = append(p.out, kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs})
 	}
 }
@@ -261,9 +249,9 @@ func (p *pipeline) encodeOutputs(recs []kafkaio.InRecord, windowID string) {
 func (p *pipeline) encodeDeadLetters(recs []kafkaio.InRecord) {
 	for _, dl := range p.dead {
 		r := &recs[dl.rec]
-		hdrs := p.lineageHeaders(r, HeaderErrorTopic, HeaderErrorPartition, HeaderErrorOffset,
-			kafkaio.Header{Key: HeaderErrorReason, Value: p.keepValue([]byte(dl.err.Reason.String()))},
-			kafkaio.Header{Key: HeaderErrorMessage, Value: p.keepValue([]byte(dl.err.Error()))},
+		hdrs := p.lineageHeaders(r, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset,
+			kafkaio.Header{Key: event.HeaderErrorReason, Value: p.keepValue([]byte(dl.err.Reason.String()))},
+			kafkaio.Header{Key: event.HeaderErrorMessage, Value: p.keepValue([]byte(dl.err.Error()))},
 		)
 		p.out = append(p.out, kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: hdrs})
 	}

@@ -1,0 +1,236 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/eventproc/eventproc/event"
+)
+
+// Options tune Check.
+type Options struct {
+	// InputTopic is the input topic's name: lineage and error headers must
+	// name it. Empty means the Topic of the first input record.
+	InputTopic string
+	// PartialRange says the audited records are a slice of a longer
+	// history (for instance after retention deleted the oldest input): a
+	// source's sequence numbers and a partition's publish sequences may
+	// start above 1, and records tracing to inputs outside the slice are
+	// not reported. Loss is still reported for every audited input.
+	PartialRange bool
+}
+
+func (o Options) withDefaults(in []Record) Options {
+	if o.InputTopic == "" && len(in) > 0 {
+		o.InputTopic = in[0].Topic
+	}
+	return o
+}
+
+// Check audits out and dlq against in, the records to account for. Each
+// slice holds exactly the records to audit (callers choose ranges), read
+// committed; their order does not matter, the checks order by partition
+// and offset themselves. Check does not modify the slices.
+func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
+	opt = opt.withDefaults(in)
+	a := &auditor{
+		opt:    opt,
+		in:     in,
+		byPos:  make(map[position]int, len(in)),
+		traces: make([]int, len(in)),
+		first:  make([]Ref, len(in)),
+		report: Report{Inputs: len(in), Outputs: len(out), DeadLetters: len(dlq)},
+	}
+	for i := range in {
+		a.byPos[position{partition: in[i].Partition, offset: in[i].Offset}] = i
+	}
+	decoded := make([]decodedOutput, 0, len(out))
+	for i := range out {
+		if d, ok := a.checkOutput(&out[i]); ok {
+			decoded = append(decoded, d)
+		}
+	}
+	for i := range dlq {
+		a.checkDeadLetter(&dlq[i])
+	}
+	a.checkExactlyOnce()
+	a.checkOrder(decoded)
+
+	// Kind order first; within a kind the order of discovery, which is
+	// deterministic.
+	slices.SortStableFunc(a.report.Violations, func(x, y Violation) int { return x.Kind.rank() - y.Kind.rank() })
+	return a.report
+}
+
+// auditor carries one Check's state.
+type auditor struct {
+	opt   Options
+	in    []Record
+	byPos map[position]int
+	// traces counts, per input record, the output and DLQ records that
+	// trace to it; first is the first of them, extra the rest for inputs
+	// traced more than once.
+	traces []int
+	first  []Ref
+	extra  map[int][]Ref
+	report Report
+}
+
+func (a *auditor) violate(kind ViolationKind, refs []Ref, format string, args ...any) {
+	a.report.Violations = append(a.report.Violations, Violation{Kind: kind, Message: fmt.Sprintf(format, args...), Refs: refs})
+}
+
+func (a *auditor) inputRef(i int) Ref {
+	r := a.in[i].ref()
+	if r.Topic == "" {
+		r.Topic = a.opt.InputTopic
+	}
+	return r
+}
+
+// trace records that rec traces to input pos and returns the input's
+// index, or -1 when pos is not among the audited inputs.
+func (a *auditor) trace(rec *Record, pos position) int {
+	i, ok := a.byPos[pos]
+	if !ok {
+		return -1
+	}
+	a.traces[i]++
+	switch a.traces[i] {
+	case 1:
+		a.first[i] = rec.ref()
+	default:
+		if a.extra == nil {
+			a.extra = make(map[int][]Ref)
+		}
+		a.extra[i] = append(a.extra[i], rec.ref())
+	}
+	if rec.Partition != pos.partition {
+		a.violate(KindPartition, []Ref{rec.ref(), a.inputRef(i)},
+			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
+	}
+	return i
+}
+
+// decodedOutput is what the order checks need of a decodable output.
+type decodedOutput struct {
+	ref      Ref
+	input    int // index into in, -1 when not traced
+	priority event.Priority
+	source   string
+	sequence uint64
+	publish  uint64
+	window   string
+}
+
+// checkOutput checks one output record's lineage and decodes it.
+func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
+	input := -1
+	topic, pos, problem := tracePosition(rec.Headers, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
+	switch {
+	case problem != "":
+		a.violate(KindLineage, []Ref{rec.ref()}, "output cannot be traced: %s", problem)
+	case topic != a.opt.InputTopic:
+		a.violate(KindLineage, []Ref{rec.ref()}, "output traces to topic %q, not the input topic %q", topic, a.opt.InputTopic)
+	default:
+		input = a.trace(rec, pos)
+		switch {
+		case input < 0 && !a.opt.PartialRange:
+			a.violate(KindLineage, []Ref{rec.ref()}, "output traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
+		case input >= 0 && !headersPreserved(a.in[input].Headers, rec.Headers):
+			a.violate(KindLineage, []Ref{rec.ref(), a.inputRef(input)}, "output lost or reordered headers of its input record")
+		}
+	}
+
+	o, err := event.ParseOutput(rec.Value)
+	if err != nil {
+		a.violate(KindDecode, []Ref{rec.ref()}, "%v", err)
+		return decodedOutput{}, false
+	}
+	p, _ := event.ParsePriority([]byte(o.Priority)) // ParseOutput checked it
+	return decodedOutput{
+		ref:      rec.ref(),
+		input:    input,
+		priority: p,
+		source:   o.SourceID,
+		sequence: o.SequenceNumber,
+		publish:  o.Derived.GlobalPublishSequence,
+		window:   o.Derived.WindowID,
+	}, true
+}
+
+// checkDeadLetter checks one DLQ record's error headers, its lineage and
+// that it is its input record byte for byte.
+func (a *auditor) checkDeadLetter(rec *Record) {
+	var problems []string
+	reason, ok := header(rec.Headers, event.HeaderErrorReason)
+	if !ok {
+		problems = append(problems, "header "+event.HeaderErrorReason+" is missing")
+	} else if _, known := event.ParseReason(string(reason)); !known {
+		problems = append(problems, fmt.Sprintf("reason %q is not a known reason code", reason))
+	}
+	if msg, ok := header(rec.Headers, event.HeaderErrorMessage); !ok {
+		problems = append(problems, "header "+event.HeaderErrorMessage+" is missing")
+	} else if len(msg) == 0 {
+		problems = append(problems, "header "+event.HeaderErrorMessage+" is empty")
+	}
+	topic, pos, problem := tracePosition(rec.Headers, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset)
+	switch {
+	case problem != "":
+		problems = append(problems, problem)
+	case topic != a.opt.InputTopic:
+		problems = append(problems, fmt.Sprintf("header %s is %q, not the input topic %q", event.HeaderErrorTopic, topic, a.opt.InputTopic))
+	}
+	if len(problems) > 0 {
+		a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter headers: %s", strings.Join(problems, "; "))
+	}
+	if problem != "" || topic != a.opt.InputTopic {
+		return // cannot be traced
+	}
+
+	input := a.trace(rec, pos)
+	if input < 0 {
+		if !a.opt.PartialRange {
+			a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
+		}
+		return
+	}
+	orig := &a.in[input]
+	switch {
+	case !sameBytes(orig.Key, rec.Key):
+		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter key %s differs from the input key %s", describeBytes(rec.Key), describeBytes(orig.Key))
+	case !sameBytes(orig.Value, rec.Value):
+		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter value %s differs from the input value %s", describeBytes(rec.Value), describeBytes(orig.Value))
+	}
+	if !headersPreserved(orig.Headers, rec.Headers) {
+		a.violate(KindDLQHeaders, []Ref{rec.ref(), a.inputRef(input)}, "dead letter lost or reordered headers of its input record")
+	}
+}
+
+// checkExactlyOnce reports inputs traced by no record (loss) or by more
+// than one (duplicate), in input order.
+func (a *auditor) checkExactlyOnce() {
+	for i, n := range a.traces {
+		switch {
+		case n == 0:
+			a.violate(KindLoss, []Ref{a.inputRef(i)}, "input record is in neither the output nor the dead-letter topic")
+		case n > 1:
+			refs := append([]Ref{a.inputRef(i), a.first[i]}, a.extra[i]...)
+			a.violate(KindDuplicate, refs, "input record appears %d times in output and dead-letter topics", n)
+		}
+	}
+}
+
+// describeBytes says enough about a key or value to see how two differ
+// without dumping large values.
+func describeBytes(b []byte) string {
+	const show = 32
+	switch {
+	case b == nil:
+		return "null"
+	case len(b) <= show:
+		return fmt.Sprintf("%q", b)
+	}
+	return fmt.Sprintf("%q… (%d bytes)", b[:show], len(b))
+}

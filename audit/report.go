@@ -1,0 +1,143 @@
+package audit
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ViolationKind names which invariant a violation breaks. The set is
+// closed; a report lists kinds in the order of Kinds.
+type ViolationKind string
+
+// The violation kinds.
+const (
+	// KindLoss: an input record is in neither the output nor the DLQ.
+	KindLoss ViolationKind = "loss"
+	// KindDuplicate: an input record is traced by more than one output or
+	// DLQ record.
+	KindDuplicate ViolationKind = "duplicate"
+	// KindDLQAltered: a DLQ record's key or value differs from its input
+	// record's, byte for byte (null and empty count as different).
+	KindDLQAltered ViolationKind = "dlq_altered"
+	// KindDLQHeaders: a DLQ record lacks one of the five error headers, has
+	// an unknown reason code, an empty message, a wrong topic, or lost an
+	// input header.
+	KindDLQHeaders ViolationKind = "dlq_headers"
+	// KindLineage: an output record's lineage headers are missing, malformed
+	// or name another topic or an input record not audited, or an input
+	// header was not carried over.
+	KindLineage ViolationKind = "lineage"
+	// KindPartition: an output or DLQ record is not in its input record's
+	// partition, or one source's outputs are in several partitions.
+	KindPartition ViolationKind = "partition"
+	// KindSequenceGap: a source's sequence numbers do not run 1, 2, 3, …
+	// (a number is missing or repeated).
+	KindSequenceGap ViolationKind = "sequence_gap"
+	// KindSequenceOrder: a source's sequence numbers do not follow its
+	// input order.
+	KindSequenceOrder ViolationKind = "sequence_order"
+	// KindPublishSequence: an output partition's global_publish_sequence
+	// does not run 1, 2, 3, … in offset order.
+	KindPublishSequence ViolationKind = "publish_sequence"
+	// KindMergeOrder: inside a window, two adjacent records of a partition
+	// are not in merge order.
+	KindMergeOrder ViolationKind = "merge_order"
+	// KindWindowOrder: a window's records are not contiguous in a
+	// partition, or a source's event of a later window precedes one of an
+	// earlier window.
+	KindWindowOrder ViolationKind = "window_order"
+	// KindDecode: an output value is not a valid output event.
+	KindDecode ViolationKind = "decode"
+)
+
+// Kinds lists every violation kind in report order.
+func Kinds() []ViolationKind {
+	return []ViolationKind{
+		KindLoss, KindDuplicate, KindDLQAltered, KindDLQHeaders, KindLineage, KindPartition,
+		KindSequenceGap, KindSequenceOrder, KindPublishSequence, KindMergeOrder, KindWindowOrder,
+		KindDecode,
+	}
+}
+
+// rank is k's position in Kinds.
+func (k ViolationKind) rank() int {
+	for i, kk := range Kinds() {
+		if kk == k {
+			return i
+		}
+	}
+	return len(Kinds())
+}
+
+// Violation is one broken invariant. Refs[0] is the offending record; the
+// other refs are the records it conflicts with.
+type Violation struct {
+	Kind    ViolationKind
+	Message string
+	Refs    []Ref
+}
+
+// Report is the result of Check.
+type Report struct {
+	Inputs, Outputs, DeadLetters int
+	// Violations are grouped by kind, in the order of Kinds, and within a
+	// kind in a deterministic order (input, offset or source order).
+	Violations []Violation
+}
+
+// OK reports whether no invariant is broken.
+func (r Report) OK() bool { return len(r.Violations) == 0 }
+
+// Count returns the number of violations of kind k.
+func (r Report) Count(k ViolationKind) int {
+	n := 0
+	for _, v := range r.Violations {
+		if v.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// examplesPerKind caps the violations WriteText prints per kind: the first
+// few locate a problem, thousands of lines would bury it.
+const examplesPerKind = 5
+
+// WriteText writes a human-readable report: the totals, then for each
+// kind with violations its count and its first violations with the
+// records to look at.
+func (r Report) WriteText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "audit: %d input records, %d outputs, %d dead letters: ", r.Inputs, r.Outputs, r.DeadLetters)
+	if r.OK() {
+		fmt.Fprintln(bw, "OK")
+		return bw.Flush()
+	}
+	fmt.Fprintf(bw, "%d violations\n", len(r.Violations))
+	for _, k := range Kinds() {
+		n := r.Count(k)
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(bw, "%s: %d\n", k, n)
+		shown := 0
+		for _, v := range r.Violations {
+			if v.Kind != k {
+				continue
+			}
+			if shown == examplesPerKind {
+				fmt.Fprintf(bw, "  … and %d more\n", n-shown)
+				break
+			}
+			shown++
+			refs := make([]string, len(v.Refs))
+			for i, ref := range v.Refs {
+				refs[i] = ref.String()
+			}
+			fmt.Fprintf(bw, "  - %s [%s]\n", v.Message, strings.Join(refs, " "))
+		}
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// newApp builds the command line with injected output streams, so that tests
+// run it in-process. It never exits the process: errors are returned to
+// runApp, which chooses the exit code.
+func newApp(stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:      "eventproc",
+		Usage:     "exactly-once Kafka stream processor",
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Commands:  commands(),
+		// The default handler calls os.Exit for cli.ExitCoder errors;
+		// runApp maps errors to exit codes instead.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		OnUsageError:    onUsageError,
+		HideHelpCommand: true,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErrorf("unknown command %q: see eventproc --help", c.Args().First())
+			}
+			_ = cli.ShowAppHelp(c)
+			return usageErrorf("no command given")
+		},
+	}
+	for _, cmd := range app.Commands {
+		setUsageErrorHandler(cmd)
+	}
+	return app
+}
+
+// commands lists eventproc's commands, each built by a function in its own
+// file. New commands (run, demo, bench, verify) are appended here.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		brokerCommand(),
+		produceCommand(),
+		tailCommand(),
+		runCommand(),
+		demoCommand(),
+	}
+}
+
+// usageError marks a mistake in the command line or configuration: the
+// process exits with exitUsage rather than exitFailure.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// asUsageError wraps err, if not nil, as a usage error.
+func asUsageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &usageError{err}
+}
+
+// onUsageError turns flag parsing failures (unknown flag, bad value, bad
+// environment variable) into usage errors.
+func onUsageError(_ *cli.Context, err error, _ bool) error { return asUsageError(err) }
+
+func setUsageErrorHandler(cmd *cli.Command) {
+	if cmd.OnUsageError == nil {
+		cmd.OnUsageError = onUsageError
+	}
+	for _, sub := range cmd.Subcommands {
+		setUsageErrorHandler(sub)
+	}
+}
+
+// envVars returns the environment variable that also sets a flag:
+// EVENTPROC_ and the flag name in upper snake case (contract section 6).
+func envVars(flag string) []string {
+	return []string{"EVENTPROC_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/urfave/cli/v2"
+
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/progress"
+)
+
+// Names of the produce command's own flags.
+const (
+	flagTopic            = "topic"
+	flagCount            = "count"
+	flagRate             = "rate"
+	flagSources          = "sources"
+	flagMalformedRatio   = "malformed-ratio"
+	flagSeed             = "seed"
+	flagMaxInFlight      = "max-in-flight"
+	flagProgressInterval = "progress-interval"
+)
+
+func produceCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "produce",
+		Usage: "generate realistic input events into the input topic (a load generator)",
+		Description: "Produces JSON events keyed by source_id (contract section 2), with an optional share of\n" +
+			"deliberately malformed records covering every dead-letter reason except too_large.\n" +
+			"Progress goes to stderr, the final summary to stdout.",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: flagTopic, Value: "events.in",
+				Usage: "topic to produce to", EnvVars: envVars(flagTopic)},
+			&cli.Int64Flag{Name: flagCount, Value: 0,
+				Usage: "records to produce; 0 produces until interrupted", EnvVars: envVars(flagCount)},
+			&cli.Float64Flag{Name: flagRate, Value: 0,
+				Usage: "records per second; 0 produces as fast as the brokers accept", EnvVars: envVars(flagRate)},
+			&cli.IntFlag{Name: flagSources, Value: gen.DefaultSources,
+				Usage: "distinct source ids (record keys)", EnvVars: envVars(flagSources)},
+			&cli.Float64Flag{Name: flagMalformedRatio, Value: 0,
+				Usage: "share of deliberately malformed records, 0 to 1", EnvVars: envVars(flagMalformedRatio)},
+			&cli.Uint64Flag{Name: flagSeed, Value: 0,
+				Usage: "generator seed, for a reproducible stream (apart from timestamps); 0 picks one and prints it", EnvVars: envVars(flagSeed)},
+			&cli.IntFlag{Name: flagMaxInFlight, Value: 10000,
+				Usage: "records buffered or in flight at most (the client's MaxBufferedRecords)", EnvVars: envVars(flagMaxInFlight)},
+			&cli.DurationFlag{Name: flagProgressInterval, Value: progress.DefaultInterval,
+				Usage: "how often to print a progress line when stderr is not a terminal", EnvVars: envVars(flagProgressInterval)},
+		}, clientFlags()...),
+		Action: runProduce,
+	}
+}
+
+// produceConfig is the produce command's validated configuration.
+type produceConfig struct {
+	client      kafkaio.ClientConfig
+	topic       string
+	count       int64
+	rate        float64
+	gen         gen.Config
+	maxInFlight int
+	interval    time.Duration
+}
+
+func produceConfigFrom(c *cli.Context) (produceConfig, error) {
+	cfg := produceConfig{
+		client:      clientConfigFrom(c),
+		topic:       c.String(flagTopic),
+		count:       c.Int64(flagCount),
+		rate:        c.Float64(flagRate),
+		maxInFlight: c.Int(flagMaxInFlight),
+		interval:    c.Duration(flagProgressInterval),
+		gen: gen.Config{
+			Sources:        c.Int(flagSources),
+			MalformedRatio: c.Float64(flagMalformedRatio),
+			Seed:           c.Uint64(flagSeed),
+		},
+	}
+	if cfg.gen.Seed == 0 {
+		cfg.gen.Seed = uint64(time.Now().UnixNano())
+	}
+	if err := cfg.client.Validate(); err != nil {
+		return cfg, asUsageError(err)
+	}
+	switch {
+	case cfg.topic == "":
+		return cfg, usageErrorf("--topic is empty")
+	case cfg.count < 0:
+		return cfg, usageErrorf("--count %d: must be 0 (until interrupted) or more", cfg.count)
+	case cfg.rate < 0 || cfg.rate != cfg.rate:
+		return cfg, usageErrorf("--rate %v: must be 0 (unlimited) or more", cfg.rate)
+	case c.Int(flagSources) < 1:
+		return cfg, usageErrorf("--sources %d: need at least 1", c.Int(flagSources))
+	case cfg.maxInFlight < 1:
+		return cfg, usageErrorf("--max-in-flight %d: need at least 1", cfg.maxInFlight)
+	}
+	if err := cfg.gen.Validate(); err != nil {
+		return cfg, usageErrorf("--malformed-ratio/--sources: %v", err)
+	}
+	return cfg, nil
+}
+
+func runProduce(c *cli.Context) error {
+	cfg, err := produceConfigFrom(c)
+	if err != nil {
+		return err
+	}
+	cl, err := kafkaio.NewClient(cfg.client,
+		kgo.MaxBufferedRecords(cfg.maxInFlight),
+		// Generated load is spread by key; a short linger fills batches.
+		kgo.ProducerLinger(5*time.Millisecond),
+	)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+
+	g := gen.New(cfg.gen)
+	var tally generatedTally
+	next := func() ([]byte, []byte) {
+		r := g.Next()
+		tally.add(r)
+		return r.Key, r.Value
+	}
+
+	stderr := c.App.ErrWriter
+	fmt.Fprintf(stderr, "producing to %s (seed %d)\n", cfg.topic, cfg.gen.Seed)
+	bar := progress.New(stderr, "produce", cfg.count, progress.WithInterval(cfg.interval),
+		progress.WithExtra(func() string { return fmt.Sprintf("malformed %d", tally.malformed()) }))
+	barCtx, stopBar := context.WithCancel(c.Context)
+	barDone := make(chan struct{})
+	go func() {
+		defer close(barDone)
+		bar.Run(barCtx)
+	}()
+
+	start := time.Now()
+	n, err := kafkaio.ProduceGenerated(c.Context, cl, cfg.topic, next, cfg.count, cfg.rate, bar.Add)
+	elapsed := time.Since(start)
+	stopBar()
+	<-barDone
+	bar.Done()
+
+	printProduceSummary(c.App.Writer, cfg, n, &tally, elapsed)
+	if err != nil && cfg.count == 0 && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// generatedTally counts generated records by rejection reason. It is written
+// by the producing goroutine and read by the progress goroutine.
+type generatedTally struct {
+	total    atomic.Int64
+	byReason [event.NumReasons]atomic.Int64
+	bad      atomic.Int64
+}
+
+func (t *generatedTally) add(r gen.Record) {
+	t.total.Add(1)
+	if r.Malformed {
+		t.bad.Add(1)
+		t.byReason[r.Reason].Add(1)
+	}
+}
+
+func (t *generatedTally) malformed() int64 { return t.bad.Load() }
+
+func printProduceSummary(w io.Writer, cfg produceConfig, acked int64, t *generatedTally, elapsed time.Duration) {
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(acked) / elapsed.Seconds()
+	}
+	fmt.Fprintf(w, "produced %s records to %s in %s (%s/s), seed %d\n",
+		progress.Group(acked), cfg.topic, elapsed.Round(time.Millisecond), progress.Group(int64(rate+0.5)), cfg.gen.Seed)
+	generated := t.total.Load()
+	if generated != acked {
+		fmt.Fprintf(w, "generated %s, of which %s were not acknowledged (interrupted or failed)\n",
+			progress.Group(generated), progress.Group(generated-acked))
+	}
+	if m := t.malformed(); m > 0 {
+		var parts []string
+		for _, r := range event.Reasons() {
+			if n := t.byReason[r].Load(); n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", r, n))
+			}
+		}
+		fmt.Fprintf(w, "malformed by design: %d (%s)\n", m, strings.Join(parts, ", "))
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kprom"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventproc/eventproc/enrich"
+	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/processor"
+)
+
+// Names of the run command's flags (contract section 6).
+const (
+	flagInputTopic         = "input-topic"
+	flagOutputTopic        = "output-topic"
+	flagDLQTopic           = "dlq-topic"
+	flagGroup              = "group"
+	flagInstanceID         = "instance-id"
+	flagCreateTopics       = "create-topics"
+	flagWindowMaxEvents    = "window-max-events"
+	flagWindowMaxWait      = "window-max-wait"
+	flagWindowMaxBytes     = "window-max-bytes"
+	flagTransactionTimeout = "transaction-timeout"
+	flagShutdownTimeout    = "shutdown-timeout"
+	flagRetryBackoff       = "retry-backoff"
+	flagRetryBackoffMax    = "retry-backoff-max"
+	flagMaxRetries         = "max-retries"
+	flagMaxEventBytes      = "max-event-bytes"
+	flagMaxDepth           = "max-depth"
+	flagMaxClockSkew       = "max-clock-skew"
+	flagAnomalyAlpha       = "anomaly-alpha"
+	flagAnomalyWarmUp      = "anomaly-warmup"
+	flagAnomalyZ           = "anomaly-z"
+	flagRedactMetadata     = "redact-metadata"
+	flagMetricsAddr        = "metrics-addr"
+)
+
+const (
+	categoryTopics     = "Topics and group"
+	categoryWindows    = "Windows and transactions"
+	categoryProcessing = "Processing rules"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "run the exactly-once processor as a member of a consumer group",
+		Description: "Consumes the input topic, validates, classifies, enriches and merge-orders each window of\n" +
+			"events and publishes it as one Kafka transaction (outputs, dead letters, state changelog,\n" +
+			"consumed offsets). SIGINT/SIGTERM publish or abort the open window, leave the group and exit 0.",
+		Flags:  append(append(append(topicFlags(), runFlags()...), clientFlags()...), logFlags()...),
+		Action: runAction,
+	}
+}
+
+// topicFlags are shared by run, demo, bench and verify.
+func topicFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagInputTopic, Value: "events.in", Category: categoryTopics,
+			Usage: "input topic, keyed by source_id", EnvVars: envVars(flagInputTopic)},
+		&cli.StringFlag{Name: flagOutputTopic, Value: "events.out", Category: categoryTopics,
+			Usage: "output topic for processed events (at least as many partitions as the input)", EnvVars: envVars(flagOutputTopic)},
+		&cli.StringFlag{Name: flagDLQTopic, Value: "events.dlq", Category: categoryTopics,
+			Usage: "dead-letter topic for malformed records (at least as many partitions as the input)", EnvVars: envVars(flagDLQTopic)},
+	}
+}
+
+func runFlags() []cli.Flag {
+	host, _ := os.Hostname()
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagGroup, Value: "eventproc", Category: categoryTopics,
+			Usage: "consumer group; the state changelog is <group>-state", EnvVars: envVars(flagGroup)},
+		&cli.StringFlag{Name: flagInstanceID, Value: host, Category: categoryTopics,
+			Usage: "this member's stable id (default: host name); transactional id is <group>-<instance-id>, so a restart fences its predecessor. Must be unique per running member", EnvVars: envVars(flagInstanceID)},
+		&cli.BoolFlag{Name: flagCreateTopics, Value: true, Category: categoryTopics,
+			Usage: "create missing output and DLQ topics with the input's partition count", EnvVars: envVars(flagCreateTopics)},
+		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
+			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
+		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,
+			Usage: "close a window this long after its first record arrived", EnvVars: envVars(flagWindowMaxWait)},
+		&cli.IntFlag{Name: flagWindowMaxBytes, Value: processor.DefaultWindowMaxBytes, Category: categoryWindows,
+			Usage: "close a window once its input values reach this many bytes (bounds memory)", EnvVars: envVars(flagWindowMaxBytes)},
+		&cli.DurationFlag{Name: flagTransactionTimeout, Value: processor.DefaultTransactionTimeout, Category: categoryWindows,
+			Usage: "Kafka transaction timeout: how long a member that died mid-window can block read_committed readers", EnvVars: envVars(flagTransactionTimeout)},
+		&cli.DurationFlag{Name: flagShutdownTimeout, Value: processor.DefaultShutdownTimeout, Category: categoryWindows,
+			Usage: "on SIGTERM/SIGINT, how long to finish the open window and leave the group", EnvVars: envVars(flagShutdownTimeout)},
+		&cli.DurationFlag{Name: flagRetryBackoff, Value: processor.DefaultRetryBackoff, Category: categoryWindows,
+			Usage: "first wait after a failed window (doubles per consecutive failure, with jitter)", EnvVars: envVars(flagRetryBackoff)},
+		&cli.DurationFlag{Name: flagRetryBackoffMax, Value: processor.DefaultRetryBackoffMax, Category: categoryWindows,
+			Usage: "longest wait between retries", EnvVars: envVars(flagRetryBackoffMax)},
+		&cli.IntFlag{Name: flagMaxRetries, Value: processor.DefaultMaxRetries, Category: categoryWindows,
+			Usage: "consecutive failed windows before exiting non-zero (records are never skipped)", EnvVars: envVars(flagMaxRetries)},
+		&cli.IntFlag{Name: flagMaxEventBytes, Value: intake.DefaultMaxEventBytes, Category: categoryProcessing,
+			Usage: "larger record values are dead-lettered as too_large", EnvVars: envVars(flagMaxEventBytes)},
+		&cli.IntFlag{Name: flagMaxDepth, Value: intake.DefaultMaxDepth, Category: categoryProcessing,
+			Usage: "deeper JSON nesting is dead-lettered as too_deep", EnvVars: envVars(flagMaxDepth)},
+		&cli.DurationFlag{Name: flagMaxClockSkew, Value: intake.DefaultMaxClockSkew, Category: categoryProcessing,
+			Usage: "timestamps further in the future than this (or before 2000) are replaced by received_at", EnvVars: envVars(flagMaxClockSkew)},
+		&cli.Float64Flag{Name: flagAnomalyAlpha, Value: enrich.DefaultAlpha, Category: categoryProcessing,
+			Usage: "EWMA weight of the per-source anomaly baselines, in (0, 1]", EnvVars: envVars(flagAnomalyAlpha)},
+		&cli.Uint64Flag{Name: flagAnomalyWarmUp, Value: enrich.DefaultWarmUp, Category: categoryProcessing,
+			Usage: "events per source before z-score anomalies are reported", EnvVars: envVars(flagAnomalyWarmUp)},
+		&cli.Float64Flag{Name: flagAnomalyZ, Value: enrich.DefaultZThreshold, Category: categoryProcessing,
+			Usage: "z-score beyond which load or inter-arrival time is anomalous", EnvVars: envVars(flagAnomalyZ)},
+		&cli.BoolFlag{Name: flagRedactMetadata, Category: categoryProcessing,
+			Usage: "omit metadata from output events (its hash and derived values stay)", EnvVars: envVars(flagRedactMetadata)},
+		&cli.StringFlag{Name: flagMetricsAddr, Value: ":9464", Category: categoryOperations,
+			Usage: "listen address of /metrics, /healthz and /readyz (empty disables)", EnvVars: envVars(flagMetricsAddr)},
+	}
+}
+
+// processorConfig reads the run flags shared by run and demo.
+func processorConfig(c *cli.Context) processor.Config {
+	return processor.Config{
+		Client:             clientConfigFrom(c),
+		InputTopic:         c.String(flagInputTopic),
+		OutputTopic:        c.String(flagOutputTopic),
+		DLQTopic:           c.String(flagDLQTopic),
+		Group:              c.String(flagGroup),
+		InstanceID:         c.String(flagInstanceID),
+		CreateTopics:       c.Bool(flagCreateTopics),
+		WindowMaxEvents:    c.Int(flagWindowMaxEvents),
+		WindowMaxWait:      c.Duration(flagWindowMaxWait),
+		WindowMaxBytes:     c.Int(flagWindowMaxBytes),
+		TransactionTimeout: c.Duration(flagTransactionTimeout),
+		ShutdownTimeout:    c.Duration(flagShutdownTimeout),
+		RetryBackoff:       c.Duration(flagRetryBackoff),
+		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
+		MaxRetries:         c.Int(flagMaxRetries),
+		Intake: intake.Config{
+			MaxEventBytes: c.Int(flagMaxEventBytes),
+			MaxDepth:      c.Int(flagMaxDepth),
+			MaxClockSkew:  c.Duration(flagMaxClockSkew),
+		},
+		Enrich: enrich.Config{
+			Alpha:      c.Float64(flagAnomalyAlpha),
+			WarmUp:     c.Uint64(flagAnomalyWarmUp),
+			ZThreshold: c.Float64(flagAnomalyZ),
+		},
+		RedactMetadata: c.Bool(flagRedactMetadata),
+	}
+}
+
+func runAction(c *cli.Context) error {
+	log, err := newLogger(c, c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	cfg := processorConfig(c)
+	if err := cfg.Validate(); err != nil {
+		return asUsageError(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	health := processor.NewHealth()
+	cfg.Logger, cfg.Registerer, cfg.Health = log, reg, health
+	cfg.Hooks = []kgo.Hook{kprom.NewMetrics("eventproc_kafka", kprom.Registerer(reg))}
+
+	log.Info("starting", "group", cfg.Group, "instance", cfg.InstanceID, "transactional_id", cfg.TransactionalID(),
+		"input", cfg.InputTopic, "brokers", cfg.Client.Brokers, "metrics_addr", c.String(flagMetricsAddr))
+	g, ctx := errgroup.WithContext(c.Context)
+	opsCtx, stopOps := context.WithCancel(ctx)
+	g.Go(func() error { // the processor; its return ends the ops server too
+		defer stopOps()
+		return processor.Run(ctx, cfg)
+	})
+	g.Go(func() error { // the ops server; exits when the processor stops
+		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), processor.OpsHandler(reg, health)); err != nil {
+			return fmt.Errorf("--%s %s: %w", flagMetricsAddr, c.String(flagMetricsAddr), err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("stopped with an error", "err", err)
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

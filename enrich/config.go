@@ -1,0 +1,82 @@
+package enrich
+
+import (
+	"errors"
+	"math"
+	"strconv"
+)
+
+// Defaults of Config.
+const (
+	// DefaultAlpha: an EWMA weight of 0.1 gives the baseline an effective
+	// memory of about 1/α = 10 events: quick to settle after a source
+	// starts, slow enough that one outlier barely moves it.
+	DefaultAlpha = 0.1
+	// DefaultWarmUp: 20 samples before z-scores count, so the first events
+	// of a source (whose baseline is still mostly its first value) are not
+	// flagged.
+	DefaultWarmUp = 20
+	// DefaultZThreshold: |z| > 3 is the usual "three sigma" outlier rule,
+	// about 0.3 % of a normal distribution.
+	DefaultZThreshold = 3.0
+)
+
+// Config tunes anomaly detection. The zero value means "all defaults" after
+// WithDefaults.
+type Config struct {
+	// Alpha is the EWMA weight of the newest sample, in (0, 1]
+	// (--anomaly-alpha).
+	Alpha float64
+	// WarmUp is how many samples a baseline must have absorbed before its
+	// z-scores count, at least 1 (--anomaly-warmup).
+	WarmUp uint64
+	// ZThreshold is the z-score beyond which a value is anomalous, > 0
+	// (--anomaly-z).
+	ZThreshold float64
+}
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Alpha == 0 {
+		c.Alpha = DefaultAlpha
+	}
+	if c.WarmUp == 0 {
+		c.WarmUp = DefaultWarmUp
+	}
+	if c.ZThreshold == 0 {
+		c.ZThreshold = DefaultZThreshold
+	}
+	return c
+}
+
+// ErrInvalidConfig is wrapped by every *ConfigError.
+var ErrInvalidConfig = errors.New("invalid anomaly configuration")
+
+// ConfigError names the command-line flag whose value is invalid.
+type ConfigError struct {
+	Flag string // e.g. "--anomaly-alpha"
+	Msg  string
+}
+
+func (e *ConfigError) Error() string { return e.Flag + ": " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrInvalidConfig) hold.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// Validate reports every invalid field, each as a *ConfigError naming its
+// flag (joined with errors.Join), or nil. Call it after WithDefaults.
+func (c Config) Validate() error {
+	var errs []error
+	if !(c.Alpha > 0 && c.Alpha <= 1) { // also rejects NaN
+		errs = append(errs, &ConfigError{Flag: "--anomaly-alpha", Msg: "must be in (0, 1], got " + formatFloat(c.Alpha)})
+	}
+	if c.WarmUp < 1 {
+		errs = append(errs, &ConfigError{Flag: "--anomaly-warmup", Msg: "must be at least 1, got " + strconv.FormatUint(c.WarmUp, 10)})
+	}
+	if !(c.ZThreshold > 0) || math.IsInf(c.ZThreshold, 1) {
+		errs = append(errs, &ConfigError{Flag: "--anomaly-z", Msg: "must be a positive finite number, got " + formatFloat(c.ZThreshold)})
+	}
+	return errors.Join(errs...)
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -1,0 +1,85 @@
+package enrich
+
+import "github.com/eventproc/eventproc/event"
+
+// riskTermWeight is the weight of each of the seed's four risk terms:
+// risk = ¼·priority + ¼·load + ¼·complexity + ¼·category bonus.
+const riskTermWeight = 0.25
+
+// Priority risk levels, spaced so that each step up the priority ladder
+// adds the same 0.3 and CRITICAL is maximal. LOW stays above 0 because a
+// low-priority event is still an event someone may need to act on.
+const (
+	priorityRiskLow      = 0.1
+	priorityRiskMedium   = 0.4
+	priorityRiskHigh     = 0.7
+	priorityRiskCritical = 1.0
+)
+
+// Category risk bonuses: how much harm an event of the category can signal.
+const (
+	// categoryBonusAlert: an alert is by definition a call for attention.
+	categoryBonusAlert = 1.0
+	// categoryBonusTransaction: business transactions carry money and
+	// customer impact.
+	categoryBonusTransaction = 0.8
+	// categoryBonusSystem: system events can precede outages.
+	categoryBonusSystem = 0.5
+	// categoryBonusUser: user actions matter to one user at a time.
+	categoryBonusUser = 0.3
+	// categoryBonusMonitoring: monitoring data is routine telemetry.
+	categoryBonusMonitoring = 0.2
+)
+
+// RiskScore is the seed's risk formula, in [0, 1]: the mean of the priority
+// level, the load, the metadata complexity and the category bonus. Load and
+// complexity are clamped to [0, 1] (NaN counts as 0); an undefined priority
+// or category contributes 0.
+func RiskScore(p event.Priority, load, complexity float64, c event.Category) float64 {
+	risk := float64(riskTermWeight*priorityRisk(p)) +
+		float64(riskTermWeight*clamp01(load)) +
+		float64(riskTermWeight*clamp01(complexity)) +
+		float64(riskTermWeight*categoryBonus(c))
+	return clamp01(risk)
+}
+
+func priorityRisk(p event.Priority) float64 {
+	switch p {
+	case event.PriorityLow:
+		return priorityRiskLow
+	case event.PriorityMedium:
+		return priorityRiskMedium
+	case event.PriorityHigh:
+		return priorityRiskHigh
+	case event.PriorityCritical:
+		return priorityRiskCritical
+	}
+	return 0
+}
+
+func categoryBonus(c event.Category) float64 {
+	switch c {
+	case event.CategorySystem:
+		return categoryBonusSystem
+	case event.CategoryUser:
+		return categoryBonusUser
+	case event.CategoryTransaction:
+		return categoryBonusTransaction
+	case event.CategoryMonitoring:
+		return categoryBonusMonitoring
+	case event.CategoryAlert:
+		return categoryBonusAlert
+	}
+	return 0
+}
+
+// clamp01 clamps x to [0, 1], mapping NaN to 0.
+func clamp01(x float64) float64 {
+	switch {
+	case x > 1:
+		return 1
+	case x >= 0:
+		return x
+	}
+	return 0 // negative or NaN
+}

@@ -1,0 +1,66 @@
+package intake
+
+import (
+	"fmt"
+	"time"
+)
+
+// Defaults of the contract (section 3 and section 2).
+const (
+	DefaultMaxEventBytes = 1 << 20
+	DefaultMaxDepth      = 32
+	DefaultMaxClockSkew  = 5 * time.Minute
+
+	// maxMaxEventBytes bounds --max-event-bytes well above any sane Kafka
+	// max.message.bytes while keeping offsets comfortably inside int32-free
+	// arithmetic on 32-bit platforms.
+	maxMaxEventBytes = 1 << 30
+	// maxMaxDepth matches encoding/json's own nesting limit, so that a
+	// value json.Valid rejects for depth is always rejected here as too_deep
+	// first, and so that the decoder's depth stack stays small.
+	maxMaxDepth = 10000
+	// minMaxDepth keeps room for the metadata object under the top-level
+	// object (depth 1 is the event itself).
+	minMaxDepth = 2
+)
+
+// Config holds the decoder's limits. The zero value means "all defaults".
+type Config struct {
+	// MaxEventBytes rejects longer values as too_large (--max-event-bytes).
+	MaxEventBytes int
+	// MaxDepth rejects values nested deeper as too_deep; the top-level
+	// object is depth 1 (--max-depth).
+	MaxDepth int
+	// MaxClockSkew is how far a timestamp may lie after the record's broker
+	// timestamp before it is corrected (--max-clock-skew).
+	MaxClockSkew time.Duration
+}
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.MaxEventBytes == 0 {
+		c.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.MaxClockSkew == 0 {
+		c.MaxClockSkew = DefaultMaxClockSkew
+	}
+	return c
+}
+
+// Validate reports the first out-of-range limit, naming the flag to fix.
+// Call it on a config that went through WithDefaults.
+func (c Config) Validate() error {
+	if c.MaxEventBytes < 1 || c.MaxEventBytes > maxMaxEventBytes {
+		return fmt.Errorf("--max-event-bytes must be between 1 and %d, got %d", maxMaxEventBytes, c.MaxEventBytes)
+	}
+	if c.MaxDepth < minMaxDepth || c.MaxDepth > maxMaxDepth {
+		return fmt.Errorf("--max-depth must be between %d and %d, got %d", minMaxDepth, maxMaxDepth, c.MaxDepth)
+	}
+	if c.MaxClockSkew < 0 {
+		return fmt.Errorf("--max-clock-skew must not be negative, got %s", c.MaxClockSkew)
+	}
+	return nil
+}
