@@ -136,9 +136,12 @@ type fields struct {
 //
 // Order of checks: too_large by length first; then one left-to-right scan
 // in which the first syntax failure (invalid_json) or depth overflow
-// (too_deep) ends decoding; only a value that is entirely valid JSON
-// within the limits can be not_an_object, and then invalid_field (first in
-// input order, then duplicate payload keys) or missing_field.
+// (too_deep) ends decoding. Only a value that is entirely valid JSON
+// within the limits gets a content reason: not_an_object; else the first
+// member (in input order) that is null/"" where required (missing_field)
+// or unconvertible or duplicated (invalid_field); else a duplicated
+// payload key (invalid_field); else an absent required member
+// (missing_field), checked in the order event_id, source_id, timestamp.
 func (d *Decoder) Decode(value []byte, receivedAt time.Time, ev *event.Event) error {
 	*ev = event.Event{}
 	if len(value) > d.cfg.MaxEventBytes {

@@ -139,7 +139,10 @@ func TestDecodeRejects(t *testing.T) {
 		{"duplicate key in metadata", Config{}, withBase(`"metadata":{"a":1,"b":2,"a":1}`), event.ReasonInvalidField, "metadata", `duplicate key "a"`},
 		{"duplicate key nested in metadata", Config{}, withBase(`"metadata":{"o":[{"k":1,"k":2}]}`), event.ReasonInvalidField, "metadata", `duplicate key "k"`},
 		{"duplicate key among many in metadata", Config{}, withBase(`"metadata":{` + manyMembers(40) + `,"m07":0}`), event.ReasonInvalidField, "metadata", `"m07"`},
-		{"invalid field beats missing field", Config{}, `{"event_id":true}`, event.ReasonInvalidField, "event_id", ""},
+		{"invalid field beats absent field", Config{}, `{"event_id":true}`, event.ReasonInvalidField, "event_id", ""},
+		{"null field first in input order wins", Config{}, `{"event_id":null,"source_id":true,"timestamp":1}`, event.ReasonMissingField, "event_id", ""},
+		{"invalid field first in input order wins", Config{}, `{"source_id":true,"event_id":"","timestamp":1}`, event.ReasonInvalidField, "source_id", ""},
+		{"in-order problem beats duplicate payload key", Config{}, withBase(`"x":1`, `"x":2`, `"priority":"x"`), event.ReasonInvalidField, "priority", ""},
 		{"first invalid field wins", Config{}, `{"priority":"x","event_id":true,"source_id":"s","timestamp":1}`, event.ReasonInvalidField, "priority", ""},
 	}
 	for _, tt := range tests {

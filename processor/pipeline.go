@@ -31,8 +31,11 @@ type pipeline struct {
 	clock      func() time.Time
 	dec        *intake.Decoder
 
-	items []item
-	order []int32
+	items  []item
+	order  []int32
+	merger *ordering.Merger
+	prio   []event.Priority
+	srcs   [][]byte
 	dead  []deadLetter
 	parts map[int32]*windowPartition
 
@@ -104,6 +107,7 @@ func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, cloc
 		clock:      clock,
 		dec:        dec,
 		parts:      make(map[int32]*windowPartition),
+		merger:     ordering.NewMerger(),
 	}, nil
 }
 
@@ -218,14 +222,14 @@ func (p *pipeline) partition(part int32, state func(int32) *partitionState) *win
 // mergeOrder sorts the window into the contract's global order and hands
 // out each output partition's publish sequence in that order.
 func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
+	// Items are in input order, so each source's items are in ascending
+	// sequence order, as Merger requires.
+	p.prio, p.srcs = p.prio[:0], p.srcs[:0]
 	for i := range p.items {
-		p.order = append(p.order, int32(i))
+		p.prio = append(p.prio, p.items[i].ev.Priority)
+		p.srcs = append(p.srcs, p.items[i].ev.SourceID)
 	}
-	items := p.items
-	ordering.Sort(p.order, func(i *int32) ordering.Key {
-		it := &items[*i]
-		return ordering.Key{Priority: it.ev.Priority, SourceID: it.ev.SourceID, Sequence: it.d.SequenceNumber}
-	})
+	p.order = p.merger.Order(p.order[:0], p.prio, p.srcs)
 	for _, i := range p.order {
 		it := &p.items[i]
 		it.d.GlobalPublishSequence = p.parts[recs[it.rec].Partition].publish.Next()
