@@ -36,8 +36,8 @@ type pipeline struct {
 	merger *ordering.Merger
 	prio   []event.Priority
 	srcs   [][]byte
-	dead  []deadLetter
-	parts map[int32]*windowPartition
+	dead   []deadLetter
+	parts  map[int32]*windowPartition
 
 	evbuf  []byte // copies of accepted events' byte fields
 	valbuf []byte // encoded output values, changelog values, header values
