@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build test test-race lint bench demo fuzz clean
+.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration
 
 build: ## build bin/eventproc
 	$(GO) build -o bin/eventproc ./cmd/eventproc
@@ -24,8 +24,26 @@ bench: ## microbenchmarks of the pure core, one core
 demo: ## the whole job on the embedded broker
 	$(GO) run ./cmd/eventproc demo
 
-fuzz: ## bounded fuzzing of the decoders ($(FUZZTIME) each)
+fuzz: ## bounded fuzzing of every decoder ($(FUZZTIME) each)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./intake
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSourceState$$' -fuzztime $(FUZZTIME) ./enrich
+	$(GO) test -run '^$$' -fuzz '^FuzzAppendOutput$$' -fuzztime $(FUZZTIME) ./event
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodePublishCounter$$' -fuzztime $(FUZZTIME) ./ordering
+
+kafka-up: ## real Apache Kafka 4.1 on 127.0.0.1:19092 (Java 17 + Maven, no Docker; first run fetches 43 MB of jars)
+	scripts/kafka-local.sh up
+
+kafka-down: ## stop it and delete its data
+	scripts/kafka-local.sh down
+
+kafka-status: ## running? (exit 3 when not)
+	scripts/kafka-local.sh status
+
+# The integration suites (processor, testbroker, kcat interop) against the
+# broker in KAFKA_BROKERS; start one with `make kafka-up` first.
+INTEGRATION_PKGS := ./processor ./internal/testbroker ./cmd/eventproc
+test-integration: ## integration suites against real Kafka (KAFKA_BROKERS, default the kafka-up broker)
+	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:$${KAFKA_PORT:-19092}} $(GO) test -count=1 -timeout 30m $(INTEGRATION_PKGS)
 
 clean:
 	rm -rf bin

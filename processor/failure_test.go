@@ -107,15 +107,10 @@ func TestRunShutdownPublishesOpenWindow(t *testing.T) {
 	if err := m.stop(t); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	// Everything is committed the moment Run returned: no waiting.
-	s, err := h.trySnapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(s.out)+len(s.dlq) != 300 {
-		t.Fatalf("after shutdown: %d outputs + %d dead letters, want 300", len(s.out), len(s.dlq))
-	}
-	h.assertExactlyOnce(s)
+	// No member runs any more: whatever becomes visible was committed by
+	// the shutdown. (Real Kafka writes transaction markers just after
+	// EndTxn returns, so visibility may trail Run's return by a moment.)
+	h.assertExactlyOnce(h.awaitAll(30 * time.Second))
 }
 
 func waitReady(t *testing.T, m *member) {

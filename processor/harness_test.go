@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -30,22 +30,24 @@ type harness struct {
 	members []*member
 }
 
+// newHarness gets a broker from testbroker: KAFKA_BROKERS (real Kafka)
+// when set, else testcontainers when Docker runs, else the embedded
+// broker. Topic and group names are unique per test so that one real
+// broker serves every test.
 func newHarness(t *testing.T, partitions int32) *harness {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, "events.in"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return &harness{
+	b := testbroker.Start(t)
+	h := &harness{
 		t:      t,
-		client: kafkaio.ClientConfig{Brokers: c.ListenAddrs()},
-		input:  "events.in",
-		output: "events.out",
-		dlq:    "events.dlq",
-		group:  "g1",
+		client: kafkaio.ClientConfig{Brokers: b.Addrs},
+		input:  testbroker.UniqueName(t, "in"),
+		output: testbroker.UniqueName(t, "out"),
+		dlq:    testbroker.UniqueName(t, "dlq"),
+		group:  testbroker.UniqueName(t, "g"),
 		gen:    gen.New(gen.Config{Sources: 40, MalformedRatio: 0.05, Seed: 7}),
 	}
+	b.CreateTopic(t, h.input, partitions, nil)
+	return h
 }
 
 // produce writes n generated records to the input topic.
