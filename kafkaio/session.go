@@ -235,16 +235,17 @@ func (s *Session) CommittedOffset(partition int32) (int64, bool) {
 // Close leaves the group and closes the client. Call it only after End.
 func (s *Session) Close() { s.gts.Close() }
 
-// IsFenced reports errors after which this producer can never commit.
+// IsFenced reports that another producer with the same transactional id
+// took over: this instance must stop, not retry. (InvalidTxnState, by
+// contrast, is fatal only for the client: the processor replaces it.)
 func IsFenced(err error) bool {
-	return errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch) ||
-		errors.Is(err, kerr.TransactionalIDAuthorizationFailed) || errors.Is(err, kerr.InvalidTxnState)
+	return errors.Is(err, ErrFenced) || errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch)
 }
 
 // IsFatal reports errors that no retry can fix: authentication,
 // authorization and fencing. The operator must act.
 func IsFatal(err error) bool {
-	return IsFenced(err) || errors.Is(err, kerr.SaslAuthenticationFailed) ||
+	return IsFenced(err) || errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
 		errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.GroupAuthorizationFailed) ||
 		errors.Is(err, kerr.ClusterAuthorizationFailed)
 }
