@@ -47,6 +47,7 @@ func commands() []*cli.Command {
 		tailCommand(),
 		runCommand(),
 		demoCommand(),
+		verifyCommand(),
 	}
 }
 

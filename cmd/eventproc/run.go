@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,15 +52,31 @@ const (
 )
 
 func runCommand() *cli.Command {
+	flags := runCommandFlags()
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the exactly-once processor as a member of a consumer group",
 		Description: "Consumes the input topic, validates, classifies, enriches and merge-orders each window of\n" +
 			"events and publishes it as one Kafka transaction (outputs, dead letters, state changelog,\n" +
-			"consumed offsets). SIGINT/SIGTERM publish or abort the open window, leave the group and exit 0.",
-		Flags:  append(append(append(topicFlags(), runFlags()...), clientFlags()...), logFlags()...),
+			"consumed offsets). SIGINT/SIGTERM publish or abort the open window, leave the group and exit 0.\n\n" +
+			"Every flag can also come from its EVENTPROC_* environment variable or from the YAML file\n" +
+			"named by --config (keys are flag names). Precedence: flag > environment > file > default.\n" +
+			"--check-config prints the effective settings and exits without connecting.",
+		Flags:  flags,
+		Before: configFileBefore(flags),
 		Action: runAction,
 	}
+}
+
+// runCommandFlags are run's flags: every processing, connection and
+// logging flag can be set by the --config file.
+func runCommandFlags() []cli.Flag {
+	var flags []cli.Flag
+	flags = append(flags, topicFlags()...)
+	flags = append(flags, runFlags()...)
+	flags = append(flags, clientFlags()...)
+	flags = append(flags, logFlags()...)
+	return append(fileConfigurable(flags), configFlags()...)
 }
 
 // topicFlags are shared by run, demo, bench and verify.
@@ -150,14 +167,38 @@ func processorConfig(c *cli.Context) processor.Config {
 	}
 }
 
+// runConfigFrom builds and checks the processor configuration from the
+// flags (after environment and config file), without connecting: flag
+// values and their combinations (processor.Config.Validate names the flag
+// at fault), the metrics address, and that the TLS and SASL password files
+// can be read. Every mistake is a usage error.
+func runConfigFrom(c *cli.Context) (processor.Config, error) {
+	cfg := processorConfig(c)
+	var errs []error
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	} else if _, err := cfg.Client.Options(); err != nil { // loads the TLS and password files
+		errs = append(errs, err)
+	}
+	if addr := c.String(flagMetricsAddr); addr != "" {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: want host:port or :port: %w", flagMetricsAddr, addr, err))
+		}
+	}
+	return cfg, asUsageError(errors.Join(errs...))
+}
+
 func runAction(c *cli.Context) error {
 	log, err := newLogger(c, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
-	cfg := processorConfig(c)
-	if err := cfg.Validate(); err != nil {
-		return asUsageError(err)
+	cfg, err := runConfigFrom(c)
+	if err != nil {
+		return err
+	}
+	if c.Bool(flagCheckConfig) {
+		return writeEffectiveConfig(c.App.Writer, c, c.Command.Flags)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

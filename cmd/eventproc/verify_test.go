@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/kafkaio"
+)
+
+// verifyReport is the part of `verify --json` the tests read.
+type verifyReport struct {
+	OK          bool           `json:"ok"`
+	Inputs      int            `json:"inputs"`
+	Outputs     int            `json:"outputs"`
+	DeadLetters int            `json:"dead_letters"`
+	Counts      map[string]int `json:"violation_counts"`
+	Violations  []struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+		Refs    []struct {
+			Topic     string `json:"topic"`
+			Partition int32  `json:"partition"`
+			Offset    int64  `json:"offset"`
+		} `json:"refs"`
+	} `json:"violations"`
+}
+
+// names reports whether the report has a violation of kind whose first
+// record is want ("topic/partition@offset").
+func (r verifyReport) names(kind, want string) bool {
+	for _, v := range r.Violations {
+		if v.Kind == kind && len(v.Refs) > 0 &&
+			fmt.Sprintf("%s/%d@%d", v.Refs[0].Topic, v.Refs[0].Partition, v.Refs[0].Offset) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// plantedTopics are the processed records of one test case, as they are
+// copied into the case's own output and DLQ topics.
+type plantedTopics struct {
+	out, dlq []kafkaio.InRecord
+}
+
+// A plant case breaks one invariant in a copy of a correctly processed
+// output and DLQ and says which violation must name which record. Copies
+// keep every record's partition and relative order; offsets in a copy are
+// positions within its partition (plain produce, no transaction markers).
+type plantCase struct {
+	name string
+	// plant edits the copy and returns the kind and the record
+	// ("topic/partition@offset", topics named "in", "out" and "dlq" for
+	// the case's input, output and DLQ topics) the report must name.
+	plant func(t *testing.T, p *plantedTopics) (kind, ref string)
+}
+
+var (
+	sequenceMember = regexp.MustCompile(`"sequence_number":([0-9]+)`)
+	publishMember  = regexp.MustCompile(`"global_publish_sequence":([0-9]+)`)
+)
+
+// bump returns value with the number of member re increased by one.
+func bump(t *testing.T, re *regexp.Regexp, value []byte) []byte {
+	t.Helper()
+	m := re.FindSubmatchIndex(value)
+	if m == nil {
+		t.Fatalf("no %s in %s", re, value)
+	}
+	n, err := strconv.ParseUint(string(value[m[2]:m[3]]), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := append([]byte(nil), value[:m[2]]...)
+	out = strconv.AppendUint(out, n+1, 10)
+	return append(out, value[m[3]:]...)
+}
+
+// lastIn returns the index of the last record of partition p.
+func lastIn(t *testing.T, rs []kafkaio.InRecord, p int32) int {
+	t.Helper()
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].Partition == p {
+			return i
+		}
+	}
+	t.Fatalf("no record in partition %d", p)
+	return -1
+}
+
+// sameSourcePair returns the indexes of the first two records of one
+// source (key) in partition p.
+func sameSourcePair(t *testing.T, rs []kafkaio.InRecord, p int32) (first, second int) {
+	t.Helper()
+	seen := map[string]int{}
+	for i, r := range rs {
+		if r.Partition != p {
+			continue
+		}
+		if j, ok := seen[string(r.Key)]; ok {
+			return j, i
+		}
+		seen[string(r.Key)] = i
+	}
+	t.Fatalf("no source with two records in partition %d", p)
+	return 0, 0
+}
+
+// positionInPartition is the offset record i gets in a copy.
+func positionInPartition(rs []kafkaio.InRecord, i int) int64 {
+	n := int64(0)
+	for j := range i {
+		if rs[j].Partition == rs[i].Partition {
+			n++
+		}
+	}
+	return n
+}
+
+// lineage returns "in/partition@offset" from an output's lineage headers.
+func lineage(t *testing.T, r kafkaio.InRecord, input string) string {
+	t.Helper()
+	var p, o string
+	for _, h := range r.Headers {
+		switch h.Key {
+		case event.HeaderSourcePartition:
+			p = string(h.Value)
+		case event.HeaderSourceOffset:
+			o = string(h.Value)
+		}
+	}
+	if p == "" || o == "" {
+		t.Fatalf("output %s/%d@%d has no lineage headers", r.Topic, r.Partition, r.Offset)
+	}
+	return input + "/" + p + "@" + o
+}
+
+func withHeader(hs []kafkaio.Header, key, value string) []kafkaio.Header {
+	out := make([]kafkaio.Header, 0, len(hs))
+	for _, h := range hs {
+		if h.Key == key {
+			h.Value = []byte(value)
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func header(hs []kafkaio.Header, key string) string {
+	for _, h := range hs {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+func plantCases(input string) []plantCase {
+	return []plantCase{
+		{"loss", func(t *testing.T, p *plantedTopics) (string, string) {
+			// The last output of a partition: dropping it leaves no gap
+			// in any sequence, only the loss.
+			i := lastIn(t, p.out, 0)
+			ref := lineage(t, p.out[i], input)
+			p.out = append(p.out[:i:i], p.out[i+1:]...)
+			return "loss", ref
+		}},
+		{"duplicate", func(t *testing.T, p *plantedTopics) (string, string) {
+			for _, r := range p.out {
+				if r.Partition == 1 {
+					p.out = append(p.out, r)
+					return "duplicate", lineage(t, r, input)
+				}
+			}
+			t.Fatal("no output in partition 1")
+			return "", ""
+		}},
+		{"sequence gap", func(t *testing.T, p *plantedTopics) (string, string) {
+			// A source's outputs share a partition, so the partition's
+			// last output is its source's last: a number is skipped.
+			i := lastIn(t, p.out, 2)
+			p.out[i].Value = bump(t, sequenceMember, p.out[i].Value)
+			return "sequence_gap", fmt.Sprintf("out/2@%d", positionInPartition(p.out, i))
+		}},
+		{"publish sequence gap", func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 0)
+			p.out[i].Value = bump(t, publishMember, p.out[i].Value)
+			return "publish_sequence", fmt.Sprintf("out/0@%d", positionInPartition(p.out, i))
+		}},
+		{"reorder outputs", func(t *testing.T, p *plantedTopics) (string, string) {
+			// Swap a source's first two outputs in partition 1: each
+			// still carries its own input's sequence number, but the
+			// partition's publish sequence no longer runs in offset order.
+			i, j := sameSourcePair(t, p.out, 1)
+			p.out[i], p.out[j] = p.out[j], p.out[i]
+			return "publish_sequence", ""
+		}},
+		{"reorder sequence numbers", func(t *testing.T, p *plantedTopics) (string, string) {
+			// Swap the sequence numbers of a source's first two outputs in
+			// partition 2: the numbers no longer follow the input order.
+			i, j := sameSourcePair(t, p.out, 2)
+			si, sj := sequenceMember.Find(p.out[i].Value), sequenceMember.Find(p.out[j].Value)
+			p.out[i].Value = bytes.Replace(p.out[i].Value, si, sj, 1)
+			p.out[j].Value = bytes.Replace(p.out[j].Value, sj, si, 1)
+			return "sequence_order", fmt.Sprintf("out/2@%d", positionInPartition(p.out, j))
+		}},
+		{"wrong reason", func(t *testing.T, p *plantedTopics) (string, string) {
+			// A known reason code, but not the one the value has.
+			got := header(p.dlq[0].Headers, event.HeaderErrorReason)
+			wrong := event.ReasonInvalidJSON.String()
+			if got == wrong {
+				wrong = event.ReasonNotAnObject.String()
+			}
+			p.dlq[0].Headers = withHeader(p.dlq[0].Headers, event.HeaderErrorReason, wrong)
+			return "dlq_headers", fmt.Sprintf("dlq/%d@0", p.dlq[0].Partition)
+		}},
+		{"unknown reason", func(t *testing.T, p *plantedTopics) (string, string) {
+			p.dlq[0].Headers = withHeader(p.dlq[0].Headers, event.HeaderErrorReason, "mystery")
+			return "dlq_headers", fmt.Sprintf("dlq/%d@0", p.dlq[0].Partition)
+		}},
+		{"altered dead letter", func(t *testing.T, p *plantedTopics) (string, string) {
+			i := len(p.dlq) - 1
+			v := append([]byte(nil), p.dlq[i].Value...)
+			v[len(v)/2] ^= 0x20
+			p.dlq[i].Value = v
+			return "dlq_altered", fmt.Sprintf("dlq/%d@%d", p.dlq[i].Partition, positionInPartition(p.dlq, i))
+		}},
+	}
+}
+
+// caseTopic names a plant case's copy of the output ("out") or DLQ.
+func caseTopic(kind, caseName string) string {
+	return kind + "-" + strings.ReplaceAll(caseName, " ", "-")
+}
+
+// TestVerifyPassesAProcessedRunAndCatchesEveryPlantedViolation runs the
+// real pipeline (produce, then the run command) into "out" and "dlq",
+// requires verify to pass it, then plants one violation per case into a
+// copy of those topics and requires verify to exit 1 naming the kind and
+// the offending record.
+func TestVerifyPassesAProcessedRunAndCatchesEveryPlantedViolation(t *testing.T) {
+	const partitions, count = 3, 1500
+	cases := plantCases("in")
+	topics := []string{"in", "out", "dlq"}
+	for _, c := range cases {
+		topics = append(topics, caseTopic("out", c.name), caseTopic("dlq", c.name))
+	}
+	addr := startKfakeForCLI(t, partitions, topics...)
+
+	_, errOut, code := runCLI(t, t.Context(), "produce", "--brokers", addr, "--topic", "in", "--count", strconv.Itoa(count),
+		"--seed", "11", "--sources", "30", "--malformed-ratio", "0.08", "--progress-interval", "1h")
+	if code != exitOK {
+		t.Fatalf("produce exit %d: %s", code, errOut)
+	}
+	processed := runUntilProcessed(t, addr, count)
+
+	out, errOut, code := runCLI(t, t.Context(), "verify", "--brokers", addr, "--input-topic", "in", "--output-topic", "out", "--dlq-topic", "dlq")
+	if code != exitOK {
+		t.Fatalf("verify of a correct run exited %d:\n%s\n%s", code, out, errOut)
+	}
+	if want := fmt.Sprintf("audit: %d input records, %d outputs, %d dead letters: OK", count, len(processed.out), len(processed.dlq)); !strings.Contains(out, want) {
+		t.Fatalf("verify output lacks %q:\n%s", want, out)
+	}
+	if len(processed.dlq) == 0 || len(processed.out) == 0 {
+		t.Fatalf("%d outputs and %d dead letters: the planted cases need both", len(processed.out), len(processed.dlq))
+	}
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := plantedTopics{out: append([]kafkaio.InRecord(nil), processed.out...), dlq: append([]kafkaio.InRecord(nil), processed.dlq...)}
+			kind, ref := c.plant(t, &p)
+			outTopic, dlqTopic := caseTopic("out", c.name), caseTopic("dlq", c.name)
+			copyRecords(t, addr, outTopic, p.out)
+			copyRecords(t, addr, dlqTopic, p.dlq)
+
+			stdout, stderr, code := runCLI(t, t.Context(), "verify", "--brokers", addr, "--json",
+				"--input-topic", "in", "--output-topic", outTopic, "--dlq-topic", dlqTopic)
+			if code != exitFailure {
+				t.Fatalf("verify exited %d, want %d:\n%s\n%s", code, exitFailure, stdout, stderr)
+			}
+			var rep verifyReport
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("--json output is not JSON: %v\n%s", err, stdout)
+			}
+			if rep.OK || rep.Counts[kind] == 0 {
+				t.Fatalf("report has no %s violation: %+v", kind, rep.Counts)
+			}
+			ref = strings.NewReplacer("out/", outTopic+"/", "dlq/", dlqTopic+"/").Replace(ref)
+			if ref != "" && !rep.names(kind, ref) {
+				t.Errorf("no %s violation names %s:\n%s", kind, ref, stdout)
+			}
+			if !strings.Contains(stderr, "exactly-once violations found: ") || !strings.Contains(stderr, kind+" ") {
+				t.Errorf("stderr does not name the kind %s: %q", kind, stderr)
+			}
+
+			// The readable report names the kind too.
+			text, _, code := runCLI(t, t.Context(), "verify", "--brokers", addr,
+				"--input-topic", "in", "--output-topic", outTopic, "--dlq-topic", dlqTopic)
+			if code != exitFailure || !strings.Contains(text, "\n"+kind+": ") {
+				t.Errorf("text report (exit %d) does not list %s:\n%s", code, kind, text)
+			}
+		})
+	}
+}
+
+// runUntilProcessed runs the run command on in/out/dlq until every one of
+// count input records is in the output or the DLQ, stops it as SIGTERM
+// would and returns the processed topics.
+func runUntilProcessed(t *testing.T, addr string, count int) plantedTopics {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan int, 1)
+	var errOut bytes.Buffer
+	go func() { // ends when ctx is cancelled
+		done <- runApp(ctx, []string{"eventproc", "run", "--brokers", addr, "--input-topic", "in", "--output-topic", "out",
+			"--dlq-topic", "dlq", "--group", "verify-test", "--instance-id", "a", "--metrics-addr", "",
+			"--window-max-events", "200", "--log-format", "json"}, &bytes.Buffer{}, &errOut)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		snap, err := kafkaio.Snapshot(t.Context(), kafkaio.ClientConfig{Brokers: []string{addr}}, "out", "dlq")
+		if err == nil && len(snap["out"])+len(snap["dlq"]) >= count {
+			cancel()
+			if code := <-done; code != exitOK {
+				t.Fatalf("run exited %d", code)
+			}
+			return plantedTopics{out: snap["out"], dlq: snap["dlq"]}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("run exited %d before processing everything: %s", code, errOut.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not processed after 2m (last error %v)", err)
+		}
+	}
+}
+
+// copyRecords produces rs to topic, each to its partition, in order.
+func copyRecords(t *testing.T, addr, topic string, rs []kafkaio.InRecord) {
+	t.Helper()
+	cl, err := kafkaio.NewClient(kafkaio.ClientConfig{Brokers: []string{addr}}, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	recs := make([]*kgo.Record, len(rs))
+	for i, r := range rs {
+		recs[i] = &kgo.Record{Topic: topic, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: r.Headers}
+	}
+	if err := cl.ProduceSync(t.Context(), recs...).FirstErr(); err != nil {
+		t.Fatalf("copy to %s: %v", topic, err)
+	}
+}
+
+func TestVerifyUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"verify", "--input-topic", "a", "--output-topic", "a", "--dlq-topic", "b"},
+		{"verify", "--dlq-topic", ""},
+		{"verify", "--timeout", "0s"},
+		{"verify", "--max-depth", "1"},
+		{"verify", "--brokers", "nohostport"},
+	} {
+		if _, errOut, code := runCLI(t, t.Context(), args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d: %s", args, code, exitUsage, errOut)
+		}
+	}
+}
