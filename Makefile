@@ -47,3 +47,8 @@ test-integration: ## integration suites against real Kafka (KAFKA_BROKERS, defau
 
 clean:
 	rm -rf bin
+
+# The chaos suite builds bin and runs real processes: against KAFKA_BROKERS when
+# set (real Kafka), else an embedded broker inside the test process.
+test-chaos: ## chaos suite: real processes, kill -9, SIGTERM, scale, slow windows; then eventproc verify
+	EVENTPROC_CHAOS=1 $(GO) test -count=1 -timeout 15m -v -run . ./chaos

@@ -206,3 +206,21 @@ func TestCreateAndDeleteTopics(t *testing.T) {
 		t.Errorf("recreating a deleted topic: %v", err)
 	}
 }
+
+func TestFetchStartedSeesTheFirstFetch(t *testing.T) {
+	addrs := startFakeCluster(t, 1, "t")
+	started := &kafkaio.FetchStarted{}
+	cl := newTestClient(t, addrs, kgo.WithHooks(started), kgo.ConsumeTopics("t"), kgo.FetchMaxWait(50*time.Millisecond))
+	if started.Started() {
+		t.Fatal("started before any fetch")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !started.Started() {
+		if time.Now().After(deadline) {
+			t.Fatal("no fetch request seen in 10s")
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		cl.PollRecords(ctx, 1) // the topic is empty: returns at ctx's end
+		cancel()
+	}
+}

@@ -48,6 +48,7 @@ func commands() []*cli.Command {
 		runCommand(),
 		demoCommand(),
 		verifyCommand(),
+		benchCommand(),
 	}
 }
 

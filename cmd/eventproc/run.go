@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/urfave/cli/v2"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/eventproc/eventproc/enrich"
 	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )
 
@@ -221,9 +225,31 @@ func runAction(c *cli.Context) error {
 		return nil
 	})
 	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		err = explainAuthError(err, cfg.Client.SASL)
 		log.Error("stopped with an error", "err", err)
 		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// explainAuthError adds what to check when the brokers refused our
+// credentials. Kafka answers a failed SASL handshake with
+// SASL_AUTHENTICATION_FAILED; some brokers (and the embedded one) just
+// close the connection, which franz-go reports as EOF, so with SASL on an
+// EOF gets the same hint. The password itself is never part of the message.
+func explainAuthError(err error, sasl kafkaio.SASLConfig) error {
+	if sasl.Mechanism == "" {
+		return err
+	}
+	check := fmt.Sprintf("check --%s %s, --%s %q and the password ($%s or --%s)",
+		flagSASLMechanism, sasl.Mechanism, flagSASLUser, sasl.User, saslPasswordEnv, flagSASLPasswordFile)
+	switch {
+	case errors.Is(err, kerr.SaslAuthenticationFailed):
+		return fmt.Errorf("%w: SASL authentication failed: %s", err, check)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("%w: the broker closed the connection, as it does when SASL authentication fails: %s (and --%s if the listener expects TLS)",
+			err, check, flagTLSEnabled)
+	}
+	return err
 }

@@ -1,0 +1,15 @@
+// Package chaos is eventproc's chaos suite: its tests build the eventproc
+// binary, run real `eventproc run` processes in one consumer group under
+// continuous load from `eventproc produce`, inflict failures on them
+// (kill -9, SIGTERM, scaling, a process frozen past its transaction
+// timeout) and then require `eventproc verify` to find every input record
+// exactly once in the output or dead-letter topic.
+//
+// The tests run only with EVENTPROC_CHAOS=1 (`make test-chaos`) and never
+// with -short, so that `go test ./...` stays fast. The broker is the one
+// named by KAFKA_BROKERS (real Kafka; every test uses its own topics and
+// group), else an embedded kfake cluster inside the test process that the
+// child processes reach over 127.0.0.1.
+//
+// The package holds tests only; it owns no production code.
+package chaos
