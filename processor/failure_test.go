@@ -146,7 +146,7 @@ func (h *harness) assertMatchesReplay(s snapshot) {
 			states[part] = newPartitionState()
 		}
 		return states[part]
-	}, "replay")
+	}, "replay", nil)
 	want := map[string]event.Output{}
 	for _, r := range res.records {
 		if r.Topic != h.output {

@@ -43,6 +43,15 @@ type pipeline struct {
 	valbuf []byte // encoded output values, changelog values, header values
 	hdrs   []kafkaio.Header
 	out    []kafkaio.OutRecord
+	emit   func(kafkaio.OutRecord)
+}
+
+// add appends a record of the window's transaction and hands it on.
+func (p *pipeline) add(o kafkaio.OutRecord) {
+	p.out = append(p.out, o)
+	if p.emit != nil {
+		p.emit(o)
+	}
 }
 
 // item is one accepted event moving through the stages.
@@ -113,9 +122,13 @@ func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, cloc
 
 // process turns a window of input records into the records of its
 // transaction. state returns the committed state of a partition; it must
-// be restored already. windowID names the window in every output.
-func (p *pipeline) process(recs []kafkaio.InRecord, state func(int32) *partitionState, windowID string) windowResult {
+// be restored already. windowID names the window in every output. emit,
+// when not nil, receives each record as soon as it is encoded, in
+// transaction order, so that sending overlaps encoding; the records are
+// also returned.
+func (p *pipeline) process(recs []kafkaio.InRecord, state func(int32) *partitionState, windowID string, emit func(kafkaio.OutRecord)) windowResult {
 	p.reset()
+	p.emit = emit
 	var res windowResult
 
 	t0 := p.clock()
@@ -246,7 +259,7 @@ func (p *pipeline) encodeOutputs(recs []kafkaio.InRecord, windowID string) {
 		p.valbuf = event.AppendOutput(p.valbuf, &it.ev, &it.d, opt)
 		value := p.valbuf[start:len(p.valbuf):len(p.valbuf)]
 		hdrs := p.lineageHeaders(r, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
-		p.out = append(p.out, kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs})
+		p.add(kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs})
 	}
 }
 
@@ -257,7 +270,7 @@ func (p *pipeline) encodeDeadLetters(recs []kafkaio.InRecord) {
 			kafkaio.Header{Key: event.HeaderErrorReason, Value: p.keepValue([]byte(dl.err.Reason.String()))},
 			kafkaio.Header{Key: event.HeaderErrorMessage, Value: p.keepValue([]byte(dl.err.Error()))},
 		)
-		p.out = append(p.out, kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: hdrs})
+		p.add(kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: hdrs})
 	}
 }
 
@@ -296,7 +309,7 @@ func (p *pipeline) encodeChangelog() {
 			vstart := len(p.valbuf)
 			p.valbuf = st.AppendBinary(p.valbuf)
 			end := len(p.valbuf)
-			p.out = append(p.out, kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: p.valbuf[kstart:vstart:vstart], Value: p.valbuf[vstart:end:end]})
+			p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: p.valbuf[kstart:vstart:vstart], Value: p.valbuf[vstart:end:end]})
 		}
 		kstart := len(p.valbuf)
 		p.valbuf = append(p.valbuf, checkpointKeyPrefix...)
@@ -304,7 +317,7 @@ func (p *pipeline) encodeChangelog() {
 		vstart := len(p.valbuf)
 		p.valbuf = appendCheckpoint(p.valbuf, wp.publish, wp.nextOffset)
 		end := len(p.valbuf)
-		p.out = append(p.out, kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: p.valbuf[kstart:vstart:vstart], Value: p.valbuf[vstart:end:end]})
+		p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: p.valbuf[kstart:vstart:vstart], Value: p.valbuf[vstart:end:end]})
 	}
 }
 

@@ -47,7 +47,7 @@ func BenchmarkPipeline(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res := p.process(recs, state, "bench-window")
+		res := p.process(recs, state, "bench-window", nil)
 		if len(res.records) < window {
 			b.Fatalf("window produced %d records", len(res.records))
 		}

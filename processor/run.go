@@ -59,6 +59,9 @@ type runner struct {
 
 	recs       []kafkaio.InRecord
 	recBytes   int
+	// collectEnd is when the previous window stopped collecting: records
+	// that were already buffered when the next window began arrived after it.
+	collectEnd time.Time
 	windowSeq  uint64
 	windowBase string
 }
@@ -280,6 +283,7 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 				break
 			}
 		}
+		pollStart := r.cfg.Clock()
 		pctx, cancel := context.WithTimeout(ctx, wait)
 		perr := r.sess.Poll(pctx, r.cfg.WindowMaxEvents-len(r.recs), r.collect)
 		cancel()
@@ -290,7 +294,7 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 			r.log.Warn("fetch error; franz-go retries it", "err", perr)
 		}
 		if len(r.recs) > 0 && deadline.IsZero() {
-			deadline = r.cfg.Clock().Add(r.cfg.WindowMaxWait)
+			deadline = r.windowStart(pollStart).Add(r.cfg.WindowMaxWait)
 		}
 		r.m.buffered.Set(float64(len(r.recs)))
 		r.m.bufferedBytes.Set(float64(r.recBytes))
@@ -301,10 +305,23 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 	if len(r.recs) == 0 {
 		return ctx.Err() != nil, nil
 	}
+	r.collectEnd = r.cfg.Clock()
 	if err := r.publish(hard); err != nil {
 		return false, err
 	}
 	return ctx.Err() != nil, nil
+}
+
+// windowStart estimates when the window's oldest record arrived, which is
+// when --window-max-wait starts to count. Records a poll returned at once
+// were buffered while the previous window was processed and published:
+// they arrived after that window stopped collecting, and have waited since
+// at most then. Records a poll had to wait for arrived during the poll.
+func (r *runner) windowStart(pollStart time.Time) time.Time {
+	if r.cfg.Clock().Sub(pollStart) < time.Millisecond && !r.collectEnd.IsZero() && r.collectEnd.Before(pollStart) {
+		return r.collectEnd
+	}
+	return pollStart
 }
 
 func (r *runner) collect(rec kafkaio.InRecord) {
@@ -372,15 +389,13 @@ func (r *runner) publish(ctx context.Context) error {
 	}
 	r.windowSeq++
 	windowID := r.windowBase + fmt.Sprintf("%012d", r.windowSeq)
-	res := r.pipe.process(r.recs, r.stateOf, windowID)
-
-	start := r.cfg.Clock()
 	if err := r.sess.Begin(); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	for _, o := range res.records {
-		r.sess.Produce(ctx, o)
-	}
+	// Records are produced as the pipeline encodes them: franz-go batches,
+	// compresses and sends on its own goroutines meanwhile.
+	res := r.pipe.process(r.recs, r.stateOf, windowID, func(o kafkaio.OutRecord) { r.sess.Produce(ctx, o) })
+	start := r.cfg.Clock()
 	if r.cfg.crashBeforeEnd != nil && r.cfg.crashBeforeEnd(r.windowSeq) {
 		return errCrashed
 	}
