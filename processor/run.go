@@ -57,8 +57,8 @@ type runner struct {
 	states map[int32]*partitionState
 	assign assignments
 
-	recs       []kafkaio.InRecord
-	recBytes   int
+	recs     []kafkaio.InRecord
+	recBytes int
 	// collectEnd is when the previous window stopped collecting: records
 	// that were already buffered when the next window began arrived after it.
 	collectEnd time.Time
