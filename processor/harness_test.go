@@ -92,7 +92,7 @@ func (h *harness) config(instance string) Config {
 		Group:              h.group,
 		InstanceID:         instance,
 		CreateTopics:       true,
-		WindowMaxEvents:    500,
+		WindowMaxEvents:    1000, // above parallelMin: large windows take the two-goroutine path
 		WindowMaxWait:      20 * time.Millisecond,
 		TransactionTimeout: 3 * time.Second,
 		ShutdownTimeout:    20 * time.Second,

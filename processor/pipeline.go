@@ -1,8 +1,7 @@
 package processor
 
 import (
-	"errors"
-	"strconv"
+	"runtime"
 	"time"
 
 	"github.com/eventproc/eventproc/classify"
@@ -29,7 +28,12 @@ type pipeline struct {
 	enrich     enrich.Config
 	redact     bool
 	clock      func() time.Time
-	dec        *intake.Decoder
+	// decoders and encoders are the window's two shards: with more than
+	// one CPU a large window is decoded, and its outputs encoded, half on
+	// each (see parallelMin).
+	decoders [2]decodeShard
+	encoders [2]encodeShard
+	parallel bool
 
 	items  []item
 	order  []int32
@@ -100,24 +104,33 @@ type windowResult struct {
 	intake, classify, enrich, order, encode time.Duration
 }
 
+// parallelMin is the smallest window split over two goroutines: below it
+// the goroutine hand-off costs more than it saves.
+const parallelMin = 512
+
 func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, clock func() time.Time) (*pipeline, error) {
-	dec, err := intake.NewDecoder(ic)
-	if err != nil {
-		return nil, err
-	}
 	if clock == nil {
 		clock = time.Now
 	}
-	return &pipeline{
+	p := &pipeline{
 		topics:     t,
 		inputTopic: []byte(t.Input),
 		enrich:     ec.WithDefaults(),
 		redact:     redact,
 		clock:      clock,
-		dec:        dec,
+		parallel:   runtime.GOMAXPROCS(0) > 1,
 		parts:      make(map[int32]*windowPartition),
 		merger:     ordering.NewMerger(),
-	}, nil
+	}
+	for i := range p.decoders {
+		dec, err := intake.NewDecoder(ic)
+		if err != nil {
+			return nil, err
+		}
+		p.decoders[i].dec = dec
+		p.encoders[i].inputTopic = p.inputTopic
+	}
+	return p, nil
 }
 
 // process turns a window of input records into the records of its
@@ -134,18 +147,15 @@ func (p *pipeline) process(recs []kafkaio.InRecord, state func(int32) *partition
 	t0 := p.clock()
 	p.decodeAll(recs, &res)
 	t1 := p.clock()
-	for i := range p.items {
-		it := &p.items[i]
-		it.cls = classify.Classify(classify.FeaturesOf(&it.ev))
-	}
+	p.classifyAll()
 	t2 := p.clock()
 	p.enrichAll(recs, state)
 	t3 := p.clock()
 	p.mergeOrder(recs)
 	t4 := p.clock()
 	p.encodeOutputs(recs, windowID)
-	p.encodeDeadLetters(recs)
-	p.encodeChangelog()
+	p.encoders[0].encodeDeadLetters(p, recs)
+	p.encoders[0].encodeChangelog(p)
 	t5 := p.clock()
 
 	res.accepted = len(p.items)
@@ -158,9 +168,10 @@ func (p *pipeline) reset() {
 	p.items = p.items[:0]
 	p.order = p.order[:0]
 	p.dead = p.dead[:0]
-	p.evbuf = p.evbuf[:0]
-	p.valbuf = p.valbuf[:0]
-	p.hdrs = p.hdrs[:0]
+	for i := range p.decoders {
+		p.decoders[i].reset()
+		p.encoders[i].reset()
+	}
 	p.out = p.out[:0]
 	for k, wp := range p.parts {
 		clear(wp.changed)
@@ -168,40 +179,38 @@ func (p *pipeline) reset() {
 	}
 }
 
-// decodeAll validates every record; accepted events are copied out of the
-// decoder's scratch so that they survive the next Decode.
+// decodeAll validates every record, on two goroutines for a large window
+// (each decodes a contiguous half), and gathers the accepted events and the
+// dead letters in input order.
 func (p *pipeline) decodeAll(recs []kafkaio.InRecord, res *windowResult) {
-	for i := range recs {
-		r := &recs[i]
-		p.items = append(p.items, item{rec: int32(i), start: p.clock()})
-		it := &p.items[len(p.items)-1]
-		if err := p.dec.Decode(r.Value, r.Timestamp, &it.ev); err != nil {
-			p.items = p.items[:len(p.items)-1]
-			var ve *intake.ValidationError
-			if !errors.As(err, &ve) {
-				ve = &intake.ValidationError{Reason: event.ReasonInvalidJSON, Msg: err.Error()}
-			}
-			p.dead = append(p.dead, deadLetter{rec: int32(i), err: ve})
-			res.rejected[ve.Reason]++
-			continue
+	if !p.parallel || len(recs) < parallelMin {
+		p.decoders[0].decode(recs, 0, p.clock)
+	} else {
+		mid := len(recs) / 2
+		done := make(chan struct{})
+		go func() { // decodes the second half; exits when done
+			defer close(done)
+			p.decoders[1].decode(recs[mid:], int32(mid), p.clock)
+		}()
+		p.decoders[0].decode(recs[:mid], 0, p.clock)
+		<-done
+	}
+	for i := range p.decoders {
+		d := &p.decoders[i]
+		p.items = append(p.items, d.items...)
+		p.dead = append(p.dead, d.dead...)
+		for _, dl := range d.dead {
+			res.rejected[dl.err.Reason]++
 		}
-		it.ev.EventID = p.keep(it.ev.EventID)
-		it.ev.SourceID = p.keep(it.ev.SourceID)
-		it.ev.Metadata = p.keep(it.ev.Metadata)
-		it.ev.Payload = p.keep(it.ev.Payload)
 	}
 }
 
-// keep copies b into the window's event buffer. Growing the buffer moves
-// later copies only: slices taken earlier keep pointing at the old array,
-// whose bytes never change.
-func (p *pipeline) keep(b []byte) []byte {
-	if b == nil {
-		return nil
+// classifyAll classifies every accepted event (pure and cheap: in line).
+func (p *pipeline) classifyAll() {
+	for i := range p.items {
+		it := &p.items[i]
+		it.cls = classify.Classify(classify.FeaturesOf(&it.ev))
 	}
-	start := len(p.evbuf)
-	p.evbuf = append(p.evbuf, b...)
-	return p.evbuf[start:len(p.evbuf):len(p.evbuf)]
 }
 
 // enrichAll applies each source's transition in input order; records of a
@@ -249,75 +258,27 @@ func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
 	}
 }
 
+// encodeOutputs encodes the accepted events in merge order. For a large
+// window the second half of the order is encoded on another goroutine;
+// the first half is handed to emit while it is encoded, the second after,
+// so that emit always sees the transaction order.
 func (p *pipeline) encodeOutputs(recs []kafkaio.InRecord, windowID string) {
 	opt := event.OutputOptions{WindowID: windowID, RedactMetadata: p.redact}
-	for _, i := range p.order {
-		it := &p.items[i]
-		r := &recs[it.rec]
-		it.d.TotalProcessingTimeMs = float64(p.clock().Sub(it.start).Microseconds()) / 1000
-		start := len(p.valbuf)
-		p.valbuf = event.AppendOutput(p.valbuf, &it.ev, &it.d, opt)
-		value := p.valbuf[start:len(p.valbuf):len(p.valbuf)]
-		hdrs := p.lineageHeaders(r, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
-		p.add(kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs})
+	first, second := &p.encoders[0], &p.encoders[1]
+	if !p.parallel || len(p.order) < parallelMin {
+		first.encodeOutputs(p, recs, p.order, opt, true)
+		return
 	}
-}
-
-func (p *pipeline) encodeDeadLetters(recs []kafkaio.InRecord) {
-	for _, dl := range p.dead {
-		r := &recs[dl.rec]
-		hdrs := p.lineageHeaders(r, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset,
-			kafkaio.Header{Key: event.HeaderErrorReason, Value: p.keepValue([]byte(dl.err.Reason.String()))},
-			kafkaio.Header{Key: event.HeaderErrorMessage, Value: p.keepValue([]byte(dl.err.Error()))},
-		)
-		p.add(kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: hdrs})
-	}
-}
-
-// lineageHeaders returns the record's own headers followed by topic,
-// partition and offset headers under the given names, then extra.
-func (p *pipeline) lineageHeaders(r *kafkaio.InRecord, topicKey, partKey, offKey string, extra ...kafkaio.Header) []kafkaio.Header {
-	start := len(p.hdrs)
-	p.hdrs = append(p.hdrs, r.Headers...)
-	pstart := len(p.valbuf)
-	p.valbuf = strconv.AppendInt(p.valbuf, int64(r.Partition), 10)
-	ostart := len(p.valbuf)
-	p.valbuf = strconv.AppendInt(p.valbuf, r.Offset, 10)
-	p.hdrs = append(p.hdrs,
-		kafkaio.Header{Key: topicKey, Value: p.inputTopic},
-		kafkaio.Header{Key: partKey, Value: p.valbuf[pstart:ostart:ostart]},
-		kafkaio.Header{Key: offKey, Value: p.valbuf[ostart:len(p.valbuf):len(p.valbuf)]},
-	)
-	p.hdrs = append(p.hdrs, extra...)
-	return p.hdrs[start:len(p.hdrs):len(p.hdrs)]
-}
-
-func (p *pipeline) keepValue(b []byte) []byte {
-	start := len(p.valbuf)
-	p.valbuf = append(p.valbuf, b...)
-	return p.valbuf[start:len(p.valbuf):len(p.valbuf)]
-}
-
-// encodeChangelog writes the state of every source the window touched and
-// each partition's checkpoint (publish counter, next input offset) to the
-// changelog partition with the partition's number.
-func (p *pipeline) encodeChangelog() {
-	for part, wp := range p.parts {
-		for id, st := range wp.changed {
-			kstart := len(p.valbuf)
-			p.valbuf = append(p.valbuf, id...)
-			vstart := len(p.valbuf)
-			p.valbuf = st.AppendBinary(p.valbuf)
-			end := len(p.valbuf)
-			p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: p.valbuf[kstart:vstart:vstart], Value: p.valbuf[vstart:end:end]})
-		}
-		kstart := len(p.valbuf)
-		p.valbuf = append(p.valbuf, checkpointKeyPrefix...)
-		p.valbuf = strconv.AppendInt(p.valbuf, int64(part), 10)
-		vstart := len(p.valbuf)
-		p.valbuf = appendCheckpoint(p.valbuf, wp.publish, wp.nextOffset)
-		end := len(p.valbuf)
-		p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: p.valbuf[kstart:vstart:vstart], Value: p.valbuf[vstart:end:end]})
+	mid := len(p.order) / 2
+	done := make(chan struct{})
+	go func() { // encodes the second half; exits when done
+		defer close(done)
+		second.encodeOutputs(p, recs, p.order[mid:], opt, false)
+	}()
+	first.encodeOutputs(p, recs, p.order[:mid], opt, true)
+	<-done
+	for _, o := range second.out {
+		p.add(o)
 	}
 }
 

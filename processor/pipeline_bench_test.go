@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"hash/fnv"
 	"testing"
 	"time"
 
@@ -17,9 +18,14 @@ func benchWindow(n int) ([]kafkaio.InRecord, int) {
 	recs := make([]kafkaio.InRecord, n)
 	now := time.Now()
 	bytes := 0
+	var offsets [6]int64
 	for i := range recs {
 		r := g.Next()
-		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: int32(i % 6), Offset: int64(i / 6), Timestamp: now, Key: r.Key, Value: r.Value}
+		h := fnv.New32a()
+		h.Write(r.Key)
+		part := int32(h.Sum32() % 6) // keyed like a producer would: a source stays in one partition
+		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: part, Offset: offsets[part], Timestamp: now, Key: r.Key, Value: r.Value}
+		offsets[part]++
 		bytes += len(r.Value)
 	}
 	return recs, bytes
