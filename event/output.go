@@ -60,9 +60,9 @@ type OutputOptions struct {
 //     order of AnomalyReasons.Each), [] when the set is empty.
 func AppendOutput(dst []byte, ev *Event, d *Derived, opt OutputOptions) []byte {
 	dst = append(dst, `{"event_id":`...)
-	dst = appendJSONString(dst, ev.EventID)
+	dst = AppendJSONString(dst, ev.EventID)
 	dst = append(dst, `,"source_id":`...)
-	dst = appendJSONString(dst, ev.SourceID)
+	dst = AppendJSONString(dst, ev.SourceID)
 	dst = append(dst, `,"timestamp":`...)
 	dst = appendFloat(dst, ev.Timestamp)
 	dst = append(dst, `,"received_at":`...)
@@ -115,7 +115,7 @@ func AppendOutput(dst []byte, ev *Event, d *Derived, opt OutputOptions) []byte {
 	dst = append(dst, `","global_publish_sequence":`...)
 	dst = strconv.AppendUint(dst, d.GlobalPublishSequence, 10)
 	dst = append(dst, `,"window_id":`...)
-	dst = appendJSONString(dst, opt.WindowID)
+	dst = AppendJSONString(dst, opt.WindowID)
 	return append(dst, "}}"...)
 }
 
@@ -158,10 +158,14 @@ func appendFloat(dst []byte, f float64) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a quoted JSON string. Only ", \ and
-// control characters are escaped (the short forms where JSON has them);
-// invalid UTF-8 is replaced by U+FFFD.
-func appendJSONString[S string | []byte](dst []byte, s S) []byte {
+// AppendJSONString appends s as a JSON string escaped the way RFC 8785
+// (JCS) canonicalises strings: only '"', '\\' and control characters are
+// escaped, with the short forms \b \f \n \r \t where they exist and \u00xx
+// (lower-case hex) otherwise; all else is literal UTF-8. Each invalid
+// UTF-8 byte becomes the escape \ufffd (as encoding/json writes it), so the
+// result is always valid JSON. Output encoding and
+// intake's canonical metadata form both use it.
+func AppendJSONString[S string | []byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0 // s[start:i] is pending, to be copied unescaped
 	for i := 0; i < len(s); {

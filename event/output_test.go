@@ -247,7 +247,7 @@ func TestAppendJSONString(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, got := range [][]byte{appendJSONString(nil, tt.in), appendJSONString(nil, []byte(tt.in))} {
+			for _, got := range [][]byte{AppendJSONString(nil, tt.in), AppendJSONString(nil, []byte(tt.in))} {
 				if string(got) != tt.want {
 					t.Errorf("got %s, want %s", got, tt.want)
 				}

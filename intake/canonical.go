@@ -16,7 +16,7 @@ import (
 //   - no white space;
 //   - object members sorted byte-wise by their decoded key;
 //   - strings (keys and values) decoded, then re-escaped canonically
-//     (appendEscapedString: RFC 8785 escaping);
+//     (event.AppendJSONString: RFC 8785 escaping);
 //   - numbers canonicalised exactly (number.go);
 //   - true, false, null as they are; arrays in order.
 //
@@ -109,7 +109,7 @@ func (d *Decoder) canonMetadata(v []byte, i int) int {
 			}
 			if escaped {
 				d.str = appendUnescaped(d.str[:0], v[start+1:i-1])
-				out = appendEscapedString(out, d.str)
+				out = event.AppendJSONString(out, d.str)
 			} else {
 				out = append(out, v[start:i]...)
 			}
@@ -218,7 +218,7 @@ func (d *Decoder) canonKey(v []byte, i int, out []byte) (int, []byte) {
 		kb := len(d.keys)
 		d.keys = appendUnescaped(d.keys, v[start+1:end-1])
 		m.key = d.keys[kb:len(d.keys):len(d.keys)]
-		out = appendEscapedString(out, m.key)
+		out = event.AppendJSONString(out, m.key)
 	} else {
 		m.key = v[start+1 : end-1]
 		out = append(out, v[start:end]...)

@@ -41,7 +41,7 @@ func referenceCanonical(t testing.TB, raw []byte) []byte {
 				if i > 0 {
 					out = append(out, ',')
 				}
-				out = appendEscapedString(out, []byte(k))
+				out = event.AppendJSONString(out, []byte(k))
 				out = append(out, ':')
 				walk(x[k])
 			}
@@ -56,7 +56,7 @@ func referenceCanonical(t testing.TB, raw []byte) []byte {
 			}
 			out = append(out, ']')
 		case string:
-			out = appendEscapedString(out, []byte(x))
+			out = event.AppendJSONString(out, []byte(x))
 		case json.Number:
 			isInt := !strings.ContainsAny(string(x), ".eE")
 			out, _ = appendCanonicalNumber(out, []byte(x), isInt, nil)

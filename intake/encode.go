@@ -20,9 +20,9 @@ import (
 // objects, as they are in a decoded event.
 func AppendInputJSON(dst []byte, ev *event.Event) []byte {
 	dst = append(dst, `{"event_id":`...)
-	dst = appendEscapedString(dst, ev.EventID)
+	dst = event.AppendJSONString(dst, ev.EventID)
 	dst = append(dst, `,"source_id":`...)
-	dst = appendEscapedString(dst, ev.SourceID)
+	dst = event.AppendJSONString(dst, ev.SourceID)
 	dst = append(dst, `,"timestamp":`...)
 	dst = appendNumber(dst, ev.Timestamp)
 	dst = append(dst, `,"priority":"`...)

@@ -62,7 +62,7 @@ func TestAppendInputJSONRoundTrip(t *testing.T) {
 func TestAppendInputJSONHandBuilt(t *testing.T) {
 	ev := &event.Event{EventID: []byte("id\xff"), SourceID: []byte("src"), Timestamp: 1700000000, Priority: event.PriorityHigh, Load: 0.5}
 	out := AppendInputJSON([]byte("prefix:"), ev)
-	const want = `prefix:{"event_id":"id` + "\ufffd" + `","source_id":"src","timestamp":1700000000,"priority":"HIGH","load_indicator":0.5,"metadata":{}}`
+	const want = `prefix:{"event_id":"id\ufffd","source_id":"src","timestamp":1700000000,"priority":"HIGH","load_indicator":0.5,"metadata":{}}`
 	if string(out) != want {
 		t.Fatalf("got  %s\nwant %s", out, want)
 	}

@@ -61,58 +61,7 @@ func hex4(b []byte) rune {
 	return rune(hexValue[b[0]])<<12 | rune(hexValue[b[1]])<<8 | rune(hexValue[b[2]])<<4 | rune(hexValue[b[3]])
 }
 
-const lowerHex = "0123456789abcdef"
 
-// appendEscapedString appends s as a JSON string in the canonical escaping
-// of RFC 8785 (JCS): only '"', '\\' and control characters are escaped,
-// with the short forms \b \f \n \r \t where they exist and \u00xx (lower-case
-// hex) otherwise; everything else is literal UTF-8. Invalid UTF-8 in s
-// (impossible for decoded input, possible for hand-built events) becomes
-// U+FFFD, so the output is always valid JSON.
-func appendEscapedString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if plainStringByte[c] {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, "\ufffd"...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xf])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 // trimSpace drops JSON white space at both ends (numeric strings such as
 // " 1.5 " are accepted).
