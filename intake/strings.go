@@ -61,8 +61,6 @@ func hex4(b []byte) rune {
 	return rune(hexValue[b[0]])<<12 | rune(hexValue[b[1]])<<8 | rune(hexValue[b[2]])<<4 | rune(hexValue[b[3]])
 }
 
-
-
 // trimSpace drops JSON white space at both ends (numeric strings such as
 // " 1.5 " are accepted).
 func trimSpace(b []byte) []byte {
