@@ -64,6 +64,8 @@ type env struct {
 	kills    int // SIGKILLs
 	stops    int // SIGTERMs
 	freezes  int // SIGSTOP/SIGCONT cycles
+	// unexpected lists members that exited without being told to.
+	unexpected []string
 }
 
 // newEnv gets a broker (KAFKA_BROKERS, else the embedded one — never a
@@ -158,13 +160,44 @@ func (e *env) startMember(id string, extra ...string) *proc {
 // kill sends SIGKILL to member id and waits for it to die.
 func (e *env) kill(id string) {
 	e.t.Helper()
-	p := e.member(id)
-	p.signal(e.t, syscall.SIGKILL)
-	if x := p.wait(e.t, 10*time.Second); x.signal != syscall.SIGKILL {
-		e.t.Fatalf("member %s ended with %s before the kill: %s", id, x, tail(p.stderr, 20))
+	p, ok := e.members[id]
+	if !ok {
+		e.t.Fatalf("no running member %s", id)
 	}
+	p.signal(e.t, syscall.SIGKILL)
+	x := p.wait(e.t, 10*time.Second)
 	delete(e.members, id)
+	if x.signal != syscall.SIGKILL {
+		e.noteUnexpectedExit(id, p, x)
+		return
+	}
 	e.kills++
+}
+
+// supervise restarts, under the same instance id, every member that
+// exited without being told to, as systemd's Restart=on-failure or a
+// Kubernetes pod would, so that a scenario still ends with an audit; each
+// such exit is recorded and fails the test in finish: a member must
+// survive the failures of others.
+func (e *env) supervise() {
+	e.t.Helper()
+	for _, id := range sortedIDs(e.members) {
+		p := e.members[id]
+		if !p.exited() {
+			continue
+		}
+		delete(e.members, id)
+		e.noteUnexpectedExit(id, p, p.wait(e.t, 0))
+		e.startMember(id)
+	}
+}
+
+func (e *env) noteUnexpectedExit(id string, p *proc, x exit) {
+	e.t.Helper()
+	msg := fmt.Sprintf("member %s (%s) exited on its own (%s) %s into the scenario: %s",
+		id, p.name, x, time.Since(e.started).Round(time.Second), lastLine(tail(p.stderr, 2)))
+	e.t.Log(msg)
+	e.unexpected = append(e.unexpected, msg)
 }
 
 // stopMember sends SIGTERM to member id and requires exit 0.
@@ -203,7 +236,15 @@ func (e *env) randomMember() string {
 
 // sleepRandom sleeps between lo and hi.
 func (e *env) sleepRandom(lo, hi time.Duration) {
-	time.Sleep(lo + time.Duration(e.rng.Int64N(int64(hi-lo)+1)))
+	until := time.Now().Add(lo + time.Duration(e.rng.Int64N(int64(hi-lo)+1)))
+	for {
+		e.supervise()
+		left := time.Until(until)
+		if left <= 0 {
+			return
+		}
+		time.Sleep(min(left, 200*time.Millisecond))
+	}
 }
 
 // startLoad starts `eventproc produce` at loadRate until stopLoad.
@@ -275,12 +316,7 @@ func (e *env) awaitLag(done func(committed, end int64) bool, timeout time.Durati
 				return
 			}
 		}
-		for id, p := range e.members {
-			if p.exited() {
-				x := p.wait(e.t, 0)
-				e.t.Fatalf("member %s exited (%s) while waiting for %s: %s", id, x, what, tail(p.stderr, 25))
-			}
-		}
+		e.supervise()
 		if time.Since(lastLog) >= 15*time.Second {
 			lastLog = time.Now()
 			e.t.Logf("waiting %s for %s: committed %d of %d input records", time.Since(start).Round(time.Second), what, committed, end)
@@ -324,9 +360,13 @@ func (e *env) finish(scenario string, produced int64) {
 	if rep.Inputs != produced {
 		e.t.Fatalf("verify audited %d input records, produce acknowledged %d", rep.Inputs, produced)
 	}
-	e.t.Logf("chaos result: scenario=%q broker=%s events=%d outputs=%d dead_letters=%d launches=%d kills=%d sigterms=%d freezes=%d drain=%s total=%s verify=OK",
-		scenario, e.kind, rep.Inputs, rep.Outputs, rep.DeadLetters, e.launches, e.kills, e.stops, e.freezes,
+	e.t.Logf("chaos result: scenario=%q broker=%s events=%d outputs=%d dead_letters=%d launches=%d kills=%d sigterms=%d freezes=%d unexpected_exits=%d drain=%s total=%s verify=OK",
+		scenario, e.kind, rep.Inputs, rep.Outputs, rep.DeadLetters, e.launches, e.kills, e.stops, e.freezes, len(e.unexpected),
 		drained.Round(100*time.Millisecond), time.Since(e.started).Round(time.Second))
+	if len(e.unexpected) > 0 {
+		e.t.Fatalf("exactly-once held, but %d member(s) exited on their own and had to be restarted:\n%s",
+			len(e.unexpected), strings.Join(e.unexpected, "\n"))
+	}
 }
 
 func sortedIDs(m map[string]*proc) []string {

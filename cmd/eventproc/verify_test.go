@@ -35,13 +35,17 @@ type verifyReport struct {
 	} `json:"violations"`
 }
 
-// names reports whether the report has a violation of kind whose first
-// record is want ("topic/partition@offset").
+// names reports whether the report has a violation of kind that names
+// the record want ("topic/partition@offset").
 func (r verifyReport) names(kind, want string) bool {
 	for _, v := range r.Violations {
-		if v.Kind == kind && len(v.Refs) > 0 &&
-			fmt.Sprintf("%s/%d@%d", v.Refs[0].Topic, v.Refs[0].Partition, v.Refs[0].Offset) == want {
-			return true
+		if v.Kind != kind {
+			continue
+		}
+		for _, ref := range v.Refs {
+			if fmt.Sprintf("%s/%d@%d", ref.Topic, ref.Partition, ref.Offset) == want {
+				return true
+			}
 		}
 	}
 	return false
