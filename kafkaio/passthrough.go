@@ -78,7 +78,7 @@ func Passthrough(ctx context.Context, cfg PassthroughConfig) error {
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close(context.WithoutCancel(ctx), cfg.Session.InstanceID != "") }()
 	// The final window is ended after ctx is cancelled; bound that.
 	endCtx := context.WithoutCancel(ctx)
 	var (

@@ -23,6 +23,14 @@ type SessionConfig struct {
 	// transaction it left open.
 	TransactionalID string
 	InputTopic      string
+	// InstanceID makes the member static (KIP-345): a restart with the
+	// same id takes the member's place without a rebalance, and a second
+	// running member with the same id is refused (FENCED_INSTANCE_ID).
+	// Empty means a dynamic member.
+	InstanceID string
+	// SessionTimeout is how long the group waits for a silent member
+	// before reassigning its partitions (franz-go default 45s).
+	SessionTimeout time.Duration
 	// TransactionTimeout bounds how long a member that never returns can
 	// keep read_committed consumers waiting.
 	TransactionTimeout time.Duration
@@ -49,8 +57,11 @@ type SessionConfig struct {
 // offsets in that same transaction. It wraps kgo.GroupTransactSession and
 // is used by one goroutine at a time.
 type Session struct {
-	gts   *kgo.GroupTransactSession
-	input string
+	gts      *kgo.GroupTransactSession
+	input    string
+	group    string
+	instance string
+	client   ClientConfig
 
 	mu       sync.Mutex
 	produced int
@@ -64,9 +75,11 @@ type Session struct {
 // ErrClientClosed reports a poll on a closed session.
 var ErrClientClosed = kgo.ErrClientClosed
 
-// ErrFenced reports that another instance with the same transactional id
-// took over; this client can never commit again.
-var ErrFenced = errors.New("producer fenced: another instance with the same --instance-id is running")
+// ErrFenced reports that this client's producer epoch is no longer valid:
+// another client with the same transactional id initialised it, or the
+// broker aborted a transaction that outlived its timeout. This client can
+// never commit again; a new session can.
+var ErrFenced = errors.New("producer fenced (a transaction outlived --transaction-timeout, or another process uses the same --instance-id)")
 
 // NewSession joins the group (lazily, on first poll) with a transactional
 // producer.
@@ -90,6 +103,12 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	)
 	if cfg.TransactionTimeout > 0 {
 		opts = append(opts, kgo.TransactionTimeout(cfg.TransactionTimeout))
+	}
+	if cfg.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
+	}
+	if cfg.SessionTimeout > 0 {
+		opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout))
 	}
 	if cfg.FetchMaxWait > 0 {
 		opts = append(opts, kgo.FetchMaxWait(cfg.FetchMaxWait))
@@ -129,7 +148,10 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka session: %w", err)
 	}
-	return &Session{gts: gts, input: cfg.InputTopic, highWatermarks: make(map[int32]int64)}, nil
+	return &Session{
+		gts: gts, input: cfg.InputTopic, group: cfg.Group, instance: cfg.InstanceID, client: cfg.Client,
+		highWatermarks: make(map[int32]int64),
+	}, nil
 }
 
 // Poll fetches at most max records and hands each to fn, in partition
@@ -232,20 +254,48 @@ func (s *Session) CommittedOffset(partition int32) (int64, bool) {
 	return eo.Offset, true
 }
 
-// Close leaves the group and closes the client. Call it only after End.
-func (s *Session) Close() { s.gts.Close() }
+// Close closes the client. With leave, the member also leaves the group so
+// that its partitions move at once: a static member's client does not leave
+// by itself (so that a restart can take its place), so Close asks the
+// coordinator to remove the instance. Without leave — after a failure, or
+// a simulated crash — a static member keeps its place for a restart under
+// the same instance id. ctx bounds the leave request.
+func (s *Session) Close(ctx context.Context, leave bool) error {
+	s.gts.Close()
+	if !leave || s.instance == "" {
+		return nil
+	}
+	cl, err := NewClient(s.client)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	resp, err := kadm.NewClient(cl).LeaveGroup(ctx, kadm.LeaveGroup(s.group).InstanceIDs(s.instance).Reason("eventproc shutting down"))
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil && !errors.Is(err, kerr.UnknownMemberID) {
+		return fmt.Errorf("leave group %s as %s: %w", s.group, s.instance, err)
+	}
+	return nil
+}
 
-// IsFenced reports that another producer with the same transactional id
-// took over: this instance must stop, not retry. (InvalidTxnState, by
-// contrast, is fatal only for the client: the processor replaces it.)
+// IsFenced reports that this client's producer can never commit again. It
+// is fatal for the client, not for the process: Kafka bumps the epoch both
+// when another client initialises the same transactional id and when it
+// aborts a transaction that outlived its timeout (a member stalled, e.g.
+// behind a rebalance waiting for a dead member), so the processor replaces
+// the session, as Kafka Streams does. A duplicate instance id is caught by
+// static membership instead (FENCED_INSTANCE_ID, fatal).
 func IsFenced(err error) bool {
 	return errors.Is(err, ErrFenced) || errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch)
 }
 
 // IsFatal reports errors that no retry can fix: authentication,
-// authorization and fencing. The operator must act.
+// authorization, and a second live member with the same instance id. The
+// operator must act.
 func IsFatal(err error) bool {
-	return IsFenced(err) || errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
+	return errors.Is(err, kerr.FencedInstanceID) || errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
 		errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.GroupAuthorizationFailed) ||
 		errors.Is(err, kerr.ClusterAuthorizationFailed)
 }

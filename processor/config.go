@@ -38,7 +38,11 @@ type Config struct {
 	FetchMaxBytes int32
 
 	TransactionTimeout time.Duration
-	ShutdownTimeout    time.Duration
+	// SessionTimeout is how long the group waits for a silent member
+	// before moving its partitions; a restart under the same instance id
+	// within it takes the member's place with no rebalance.
+	SessionTimeout  time.Duration
+	ShutdownTimeout time.Duration
 	RetryBackoff       time.Duration
 	RetryBackoffMax    time.Duration
 	// MaxRetries is how many consecutive failed windows are retried before
@@ -73,6 +77,7 @@ const (
 	DefaultWindowMaxBytes     = 32 << 20
 	DefaultFetchMaxBytes      = 16 << 20
 	DefaultTransactionTimeout = 10 * time.Second
+	DefaultSessionTimeout     = 45 * time.Second
 	DefaultShutdownTimeout    = 30 * time.Second
 	DefaultRetryBackoff       = 100 * time.Millisecond
 	DefaultRetryBackoffMax    = 10 * time.Second
@@ -101,6 +106,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TransactionTimeout == 0 {
 		c.TransactionTimeout = DefaultTransactionTimeout
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = DefaultSessionTimeout
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
@@ -165,6 +173,9 @@ func (c Config) Validate() error {
 	}
 	if c.WindowMaxWait >= c.TransactionTimeout {
 		errs = append(errs, fmt.Errorf("--window-max-wait (%s) must be shorter than --transaction-timeout (%s)", c.WindowMaxWait, c.TransactionTimeout))
+	}
+	if c.SessionTimeout < 2*time.Second {
+		errs = append(errs, fmt.Errorf("--session-timeout must be at least 2s, got %s", c.SessionTimeout))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout must be positive, got %s", c.ShutdownTimeout))

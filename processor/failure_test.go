@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,4 +198,38 @@ func lineage(hs []kafkaio.Header) string {
 		}
 	}
 	return string(bytes.Join([][]byte{part, off}, []byte("@")))
+}
+
+// TestRunDuplicateInstanceIDStopsOneMember: two running members with the
+// same --instance-id cannot both stay (static membership fences one with
+// FENCED_INSTANCE_ID, which is fatal and names the flag); the other keeps
+// processing, and nothing is lost or duplicated.
+func TestRunDuplicateInstanceIDStopsOneMember(t *testing.T) {
+	h := newHarness(t, 3)
+	h.produce(1000)
+	first := h.start("same", smallWindows)
+	waitReady(t, first)
+	second := h.start("same", smallWindows)
+	var loser *member
+	deadline := time.Now().Add(60 * time.Second)
+	for loser == nil {
+		select {
+		case err := <-first.done:
+			first.done <- err
+			loser = first
+		case err := <-second.done:
+			second.done <- err
+			loser = second
+		case <-time.After(100 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("both members with the same instance id still run after 60s")
+			}
+		}
+	}
+	err := loser.wait(t, time.Second)
+	if err == nil || !strings.Contains(err.Error(), "--instance-id") {
+		t.Fatalf("the fenced member returned %v, want a fatal error naming --instance-id", err)
+	}
+	h.produce(500)
+	h.assertExactlyOnce(h.awaitAll(60 * time.Second))
 }

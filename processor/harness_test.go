@@ -95,6 +95,7 @@ func (h *harness) config(instance string) Config {
 		WindowMaxEvents:    1000, // above parallelMin: large windows take the two-goroutine path
 		WindowMaxWait:      20 * time.Millisecond,
 		TransactionTimeout: 3 * time.Second,
+		SessionTimeout:     6 * time.Second, // a crashed static member's partitions move after this
 		ShutdownTimeout:    20 * time.Second,
 		RetryBackoff:       50 * time.Millisecond,
 		RetryBackoffMax:    500 * time.Millisecond,

@@ -159,6 +159,8 @@ func (r *runner) newSession() error {
 		Group:                 r.cfg.Group,
 		TransactionalID:       r.cfg.TransactionalID(),
 		InputTopic:            r.cfg.InputTopic,
+		InstanceID:            r.cfg.InstanceID,
+		SessionTimeout:        r.cfg.SessionTimeout,
 		TransactionTimeout:    r.cfg.TransactionTimeout,
 		FetchMaxWait:          250 * time.Millisecond,
 		FetchMaxBytes:         r.cfg.FetchMaxBytes,
@@ -176,11 +178,16 @@ func (r *runner) newSession() error {
 	return nil
 }
 
-// closeSession leaves the group and forgets all partition state: whoever
-// owns a partition next restores it from the changelog.
-func (r *runner) closeSession() {
+// closeSession closes the session and forgets all partition state:
+// whoever owns a partition next restores it from the changelog. With
+// leave (shutdown), the member leaves the group so its partitions move at
+// once; without (a failure to retry, a crash), the static member keeps its
+// place for the session that replaces it. ctx bounds the leave.
+func (r *runner) closeSession(ctx context.Context, leave bool) {
 	if r.sess != nil {
-		r.sess.Close()
+		if err := r.sess.Close(ctx, leave); err != nil {
+			r.log.Warn("could not leave the group; its partitions move after --session-timeout", "err", err, "session_timeout", r.cfg.SessionTimeout)
+		}
 		r.sess = nil
 	}
 	clear(r.states)
@@ -198,7 +205,8 @@ func (r *runner) loop(ctx context.Context) error {
 		context.AfterFunc(hard, func() { t.Stop() })
 	})
 	defer stopHard()
-	defer r.closeSession()
+	leave := true // on return: a clean stop leaves the group; a crash does not
+	defer func() { r.closeSession(hard, leave) }()
 
 	failures := 0
 	for {
@@ -220,9 +228,10 @@ func (r *runner) loop(ctx context.Context) error {
 		r.m.transactions.WithLabelValues(outcomeFailed).Inc()
 		switch {
 		case errors.Is(err, errCrashed):
+			leave = false
 			return err
 		case kafkaio.IsFatal(err):
-			return fmt.Errorf("fatal Kafka error, not retrying: %w (check credentials, ACLs and that no other member uses --instance-id %q)", err, r.cfg.InstanceID)
+			return fmt.Errorf("fatal Kafka error, not retrying: %w (check credentials and ACLs, and that no other running member uses --instance-id %q)", err, r.cfg.InstanceID)
 		case hard.Err() != nil:
 			return fmt.Errorf("shutdown timed out after %s with the window uncommitted (it will be reprocessed): %w", r.cfg.ShutdownTimeout, err)
 		case ctx.Err() != nil:
@@ -237,7 +246,7 @@ func (r *runner) loop(ctx context.Context) error {
 		wait := backoff(r.cfg.RetryBackoff, r.cfg.RetryBackoffMax, failures)
 		r.log.Warn("window failed; restarting the session and reprocessing from the last committed offsets",
 			"err", err, "attempt", failures, "max_retries", r.cfg.MaxRetries, "backoff", wait)
-		r.closeSession()
+		r.closeSession(hard, false)
 		select {
 		case <-ctx.Done():
 			return nil

@@ -35,6 +35,7 @@ const (
 	flagWindowMaxWait      = "window-max-wait"
 	flagWindowMaxBytes     = "window-max-bytes"
 	flagTransactionTimeout = "transaction-timeout"
+	flagSessionTimeout     = "session-timeout"
 	flagShutdownTimeout    = "shutdown-timeout"
 	flagRetryBackoff       = "retry-backoff"
 	flagRetryBackoffMax    = "retry-backoff-max"
@@ -112,6 +113,8 @@ func runFlags() []cli.Flag {
 			Usage: "close a window once its input values reach this many bytes (bounds memory)", EnvVars: envVars(flagWindowMaxBytes)},
 		&cli.DurationFlag{Name: flagTransactionTimeout, Value: processor.DefaultTransactionTimeout, Category: categoryWindows,
 			Usage: "Kafka transaction timeout: how long a member that died mid-window can block read_committed readers", EnvVars: envVars(flagTransactionTimeout)},
+		&cli.DurationFlag{Name: flagSessionTimeout, Value: processor.DefaultSessionTimeout, Category: categoryWindows,
+			Usage: "group session timeout: how long a silent member keeps its partitions; a restart with the same --instance-id within it resumes them without a rebalance", EnvVars: envVars(flagSessionTimeout)},
 		&cli.DurationFlag{Name: flagShutdownTimeout, Value: processor.DefaultShutdownTimeout, Category: categoryWindows,
 			Usage: "on SIGTERM/SIGINT, how long to finish the open window and leave the group", EnvVars: envVars(flagShutdownTimeout)},
 		&cli.DurationFlag{Name: flagRetryBackoff, Value: processor.DefaultRetryBackoff, Category: categoryWindows,
@@ -153,6 +156,7 @@ func processorConfig(c *cli.Context) processor.Config {
 		WindowMaxWait:      c.Duration(flagWindowMaxWait),
 		WindowMaxBytes:     c.Int(flagWindowMaxBytes),
 		TransactionTimeout: c.Duration(flagTransactionTimeout),
+		SessionTimeout:     c.Duration(flagSessionTimeout),
 		ShutdownTimeout:    c.Duration(flagShutdownTimeout),
 		RetryBackoff:       c.Duration(flagRetryBackoff),
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
