@@ -7,6 +7,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/audit"
 )
 
 // Snapshot reads every committed record of the given topics read_committed,
@@ -107,4 +109,17 @@ func Snapshot(ctx context.Context, cfg ClientConfig, topics ...string) (map[stri
 		}
 	}
 	return out, nil
+}
+
+// AuditRecords converts snapshot records for the exactly-once audit.
+func AuditRecords(rs []InRecord) []audit.Record {
+	out := make([]audit.Record, len(rs))
+	for i, r := range rs {
+		hs := make([]audit.Header, len(r.Headers))
+		for j, h := range r.Headers {
+			hs[j] = audit.Header(h)
+		}
+		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs}
+	}
+	return out
 }

@@ -43,8 +43,8 @@ type Config struct {
 	// within it takes the member's place with no rebalance.
 	SessionTimeout  time.Duration
 	ShutdownTimeout time.Duration
-	RetryBackoff       time.Duration
-	RetryBackoffMax    time.Duration
+	RetryBackoff    time.Duration
+	RetryBackoffMax time.Duration
 	// MaxRetries is how many consecutive failed windows are retried before
 	// Run gives up with an error (records are never skipped).
 	MaxRetries int

@@ -184,19 +184,7 @@ func (h *harness) trySnapshot() (snapshot, error) {
 	if err != nil {
 		return snapshot{}, err
 	}
-	return snapshot{in: toAudit(got[h.input]), out: toAudit(got[h.output]), dlq: toAudit(got[h.dlq]), rawIn: got[h.input]}, nil
-}
-
-func toAudit(rs []kafkaio.InRecord) []audit.Record {
-	out := make([]audit.Record, len(rs))
-	for i, r := range rs {
-		hs := make([]audit.Header, len(r.Headers))
-		for j, hd := range r.Headers {
-			hs[j] = audit.Header(hd)
-		}
-		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs}
-	}
-	return out
+	return snapshot{in: kafkaio.AuditRecords(got[h.input]), out: kafkaio.AuditRecords(got[h.output]), dlq: kafkaio.AuditRecords(got[h.dlq]), rawIn: got[h.input]}, nil
 }
 
 // assertExactlyOnce runs the contract audit over the snapshot.

@@ -152,25 +152,13 @@ func demoAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("read topics for the audit: %w", err)
 	}
-	report := audit.Check(auditRecords(topics["events.in"]), auditRecords(topics["events.out"]), auditRecords(topics["events.dlq"]), audit.Options{InputTopic: "events.in"})
+	report := audit.Check(kafkaio.AuditRecords(topics["events.in"]), kafkaio.AuditRecords(topics["events.out"]), kafkaio.AuditRecords(topics["events.dlq"]), audit.Options{InputTopic: "events.in"})
 	printDemoSummary(out, regs, report, total, malformed, elapsed)
 	if !report.OK() {
 		_ = report.WriteText(out)
 		return errors.New("exactly-once audit failed")
 	}
 	return nil
-}
-
-func auditRecords(rs []kafkaio.InRecord) []audit.Record {
-	out := make([]audit.Record, len(rs))
-	for i, r := range rs {
-		hs := make([]audit.Header, len(r.Headers))
-		for j, h := range r.Headers {
-			hs[j] = audit.Header(h)
-		}
-		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs}
-	}
-	return out
 }
 
 func printDemoSummary(w io.Writer, regs metricSet, report audit.Report, total int, malformed int64, elapsed time.Duration) {

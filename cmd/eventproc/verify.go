@@ -111,7 +111,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("read topics %s, %s, %s: %w", cfg.input, cfg.output, cfg.dlq, err)
 	}
-	in, out, dlq := auditRecords(topics[cfg.input]), auditRecords(topics[cfg.output]), auditRecords(topics[cfg.dlq])
+	in, out, dlq := kafkaio.AuditRecords(topics[cfg.input]), kafkaio.AuditRecords(topics[cfg.output]), kafkaio.AuditRecords(topics[cfg.dlq])
 	report := audit.Check(in, out, dlq, audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange})
 	reasons, err := checkDeadLetterReasons(dlq, cfg.intake)
 	if err != nil {
