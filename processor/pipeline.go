@@ -18,8 +18,8 @@ type topics struct {
 }
 
 // pipeline is the pure data path of one window: intake → classify →
-// enrich → order → encode. It touches no network; Run feeds it polled
-// records and produces what it returns. One pipeline is reused for every
+// enrich → order → encode. It touches no network: Run feeds it polled
+// records and produces what it hands to emit. One pipeline is reused for every
 // window of a member, so steady-state processing allocates (almost)
 // nothing per event.
 type pipeline struct {
@@ -43,11 +43,8 @@ type pipeline struct {
 	dead   []deadLetter
 	parts  map[int32]*windowPartition
 
-	evbuf  []byte // copies of accepted events' byte fields
-	valbuf []byte // encoded output values, changelog values, header values
-	hdrs   []kafkaio.Header
-	out    []kafkaio.OutRecord
-	emit   func(kafkaio.OutRecord)
+	out  []kafkaio.OutRecord
+	emit func(kafkaio.OutRecord)
 }
 
 // add appends a record of the window's transaction and hands it on.
