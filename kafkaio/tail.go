@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -13,15 +12,7 @@ import (
 
 // TailRecord is one committed record read by Tail. Its slices stay valid
 // after the callback returns.
-type TailRecord struct {
-	Topic     string
-	Partition int32
-	Offset    int64
-	Timestamp time.Time
-	Key       []byte
-	Value     []byte
-	Headers   []Header
-}
+type TailRecord = InRecord
 
 // TailConfig says what Tail reads.
 type TailConfig struct {
@@ -132,10 +123,7 @@ func Tail(ctx context.Context, cl *kgo.Client, cfg TailConfig, fn func(TailRecor
 			if r.Attrs.IsControl() {
 				return
 			}
-			if !fn(TailRecord{
-				Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp,
-				Key: r.Key, Value: r.Value, Headers: r.Headers,
-			}) {
+			if !fn(fromKgo(r)) {
 				stop = true
 			}
 		})
