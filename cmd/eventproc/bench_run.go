@@ -1,0 +1,507 @@
+package main
+
+// The bench command's machinery: the broker environment, one round per
+// system and mode, and the measurements of each phase.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventproc/eventproc/bench"
+	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/processor"
+	"github.com/eventproc/eventproc/progress"
+)
+
+// benchEnv is one bench run's broker, admin client and names.
+type benchEnv struct {
+	cfg     benchConfig
+	client  kafkaio.ClientConfig
+	cluster *kfake.Cluster // nil with --brokers
+	admin   *kgo.Client
+	prefix  string
+	log     *slog.Logger
+	errw    io.Writer
+}
+
+func startBenchEnv(ctx context.Context, cfg benchConfig, log *slog.Logger, errw io.Writer) (*benchEnv, error) {
+	env := &benchEnv{cfg: cfg, client: cfg.client, log: log, errw: errw,
+		prefix: "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	if cfg.embedded {
+		cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+		if err != nil {
+			return nil, fmt.Errorf("start embedded broker: %w", err)
+		}
+		env.cluster = cluster
+		env.client = kafkaio.ClientConfig{Brokers: cluster.ListenAddrs()}
+	}
+	env.client.ClientID = "eventproc-bench"
+	admin, err := kafkaio.NewClient(env.client)
+	if err != nil {
+		env.close()
+		return nil, err
+	}
+	env.admin = admin
+	fmt.Fprintf(errw, "bench: broker %s, topics and groups named %s-*\n", env.brokerName(), env.prefix)
+	return env, ctx.Err()
+}
+
+func (e *benchEnv) brokerName() string {
+	if e.cluster != nil {
+		return "embedded"
+	}
+	return strings.Join(e.client.Brokers, ",")
+}
+
+func (e *benchEnv) close() {
+	if e.admin != nil {
+		e.admin.Close()
+	}
+	if e.cluster != nil {
+		e.cluster.Close()
+	}
+}
+
+// benchRound is the topics and groups of one measurement round, deleted
+// when the round ends: on the embedded broker that frees the records, on
+// a shared cluster it leaves no clutter.
+type benchRound struct {
+	env    *benchEnv
+	name   string
+	topics []string
+	groups []string
+}
+
+func (e *benchEnv) round(name string) *benchRound {
+	return &benchRound{env: e, name: e.prefix + "-" + name}
+}
+
+// topic creates a fresh topic of the round with the run's partition count.
+func (r *benchRound) topic(ctx context.Context, suffix string) (string, error) {
+	name := r.name + "-" + suffix
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := kafkaio.CreateTopics(cctx, r.env.admin, r.env.cfg.partitions, name); err != nil {
+		return "", err
+	}
+	r.topics = append(r.topics, name)
+	return name, nil
+}
+
+func (r *benchRound) group(suffix string) string {
+	g := r.name + "-" + suffix
+	r.groups = append(r.groups, g)
+	return g
+}
+
+func (r *benchRound) cleanup() {
+	if len(r.topics) == 0 && len(r.groups) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	topics := r.topics
+	for _, g := range r.groups {
+		topics = append(topics, g+"-state") // the processor's changelog
+	}
+	if err := kafkaio.DeleteTopics(ctx, r.env.admin, topics...); err != nil {
+		r.env.log.Warn("could not delete bench topics", "err", err)
+	}
+	if err := kafkaio.DeleteGroups(ctx, r.env.admin, r.groups...); err != nil {
+		r.env.log.Warn("could not delete bench groups", "err", err)
+	}
+	r.topics, r.groups = nil, nil
+}
+
+// runPeakMode: throughput of both systems over one pre-produced input,
+// then latency at a fraction of eventproc's peak.
+func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
+	r := e.round("peak")
+	defer r.cleanup()
+	in, err := r.topic(ctx, "in")
+	if err != nil {
+		return err
+	}
+	if err := e.produce(ctx, "produce", in, e.cfg.events, 0); err != nil {
+		return err
+	}
+	// With a latency phase to follow, the throughput phases run without
+	// the latency consumer: nothing but the system and the broker.
+	peakLatency := e.cfg.latencyLoad == 0
+	ep, err := e.measureEventproc(ctx, r, "peak eventproc", in, e.cfg.events, 0, peakLatency)
+	if err != nil {
+		return err
+	}
+	rep.Phases = append(rep.Phases, ep)
+	rep.EventsPerSec, rep.EventprocRSSMB = ep.EventsPerSec, ep.MaxRSSMB
+	latency, ptLatency := ep, bench.Phase{}
+	if !e.cfg.skipPassthrough {
+		pt, err := e.measurePassthrough(ctx, r, "peak passthrough", in, e.cfg.events, 0, peakLatency)
+		if err != nil {
+			return err
+		}
+		rep.Phases = append(rep.Phases, pt)
+		rep.PassthroughEventsPerSec, rep.Ratio = pt.EventsPerSec, ep.EventsPerSec/pt.EventsPerSec
+		ptLatency = pt
+	}
+	r.cleanup() // free the peak round's records before the latency round
+
+	if e.cfg.latencyLoad > 0 {
+		rate := e.cfg.latencyLoad * ep.EventsPerSec
+		n := min(e.cfg.events, max(1, int64(rate*latencyPhaseMax.Seconds())))
+		lr := e.round("latency")
+		defer lr.cleanup()
+		if latency, err = e.measureAtRate(ctx, lr, "latency eventproc", n, rate, e.measureEventproc); err != nil {
+			return err
+		}
+		rep.Phases = append(rep.Phases, latency)
+		rep.EventprocRSSMB = max(rep.EventprocRSSMB, latency.MaxRSSMB)
+		rep.LatencyOfferedRate = rate
+		ptLatency = bench.Phase{}
+		if !e.cfg.skipPassthrough {
+			if ptLatency, err = e.measureAtRate(ctx, lr, "latency passthrough", n, rate, e.measurePassthrough); err != nil {
+				return err
+			}
+			rep.Phases = append(rep.Phases, ptLatency)
+		}
+	}
+	setLatency(rep, latency, ptLatency)
+	return nil
+}
+
+// runRateMode: each system on its own input, offered --rate events/s
+// while it runs.
+func (e *benchEnv) runRateMode(ctx context.Context, rep *bench.Report) error {
+	r := e.round("rate")
+	defer r.cleanup()
+	ep, err := e.measureAtRate(ctx, r, "rate eventproc", e.cfg.events, e.cfg.rate, e.measureEventproc)
+	if err != nil {
+		return err
+	}
+	rep.Phases = append(rep.Phases, ep)
+	rep.EventsPerSec, rep.EventprocRSSMB, rep.LatencyOfferedRate = ep.EventsPerSec, ep.MaxRSSMB, e.cfg.rate
+	pt := bench.Phase{}
+	if !e.cfg.skipPassthrough {
+		if pt, err = e.measureAtRate(ctx, r, "rate passthrough", e.cfg.events, e.cfg.rate, e.measurePassthrough); err != nil {
+			return err
+		}
+		rep.Phases = append(rep.Phases, pt)
+		rep.PassthroughEventsPerSec, rep.Ratio = pt.EventsPerSec, ep.EventsPerSec/pt.EventsPerSec
+	}
+	setLatency(rep, ep, pt)
+	return nil
+}
+
+func setLatency(rep *bench.Report, ep, pt bench.Phase) {
+	rep.LatencyEvents = ep.LatencyEvents
+	rep.P50MS, rep.P90MS, rep.P99MS, rep.MaxMS = ep.P50MS, ep.P90MS, ep.P99MS, ep.MaxMS
+	rep.PassthroughP50MS, rep.PassthroughP99MS, rep.PassthroughMaxMS = pt.P50MS, pt.P99MS, pt.MaxMS
+}
+
+type measureFunc func(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error)
+
+// measureAtRate gives the system its own input topic, fed at rate while it
+// runs.
+func (e *benchEnv) measureAtRate(ctx context.Context, r *benchRound, name string, events int64, rate float64, measure measureFunc) (bench.Phase, error) {
+	in, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-in")
+	if err != nil {
+		return bench.Phase{}, err
+	}
+	return measure(ctx, r, name, in, events, rate, true)
+}
+
+// produce writes events generated events to topic, at rate (0: as fast as
+// the broker accepts). Every call generates the same events (the seed is
+// fixed), so every system sees the same mix.
+func (e *benchEnv) produce(ctx context.Context, label, topic string, events int64, rate float64) error {
+	cl, err := kafkaio.NewClient(e.client,
+		kgo.MaxBufferedRecords(10000),
+		// Same producer settings as the produce command.
+		kgo.ProducerLinger(5*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	g := gen.New(e.cfg.gen)
+	next := func() ([]byte, []byte) {
+		rec := g.Next()
+		return rec.Key, rec.Value
+	}
+	var onAcked func(int64)
+	if label != "" {
+		bar := progress.New(e.errw, label, events)
+		bctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); bar.Run(bctx) }() // exits when bctx ends
+		defer func() { stop(); <-done; bar.Done() }()
+		onAcked = bar.Add
+	}
+	_, err = kafkaio.ProduceGenerated(ctx, cl, topic, next, events, rate, onAcked)
+	return err
+}
+
+// system is one contender, as the measurement loop sees it.
+type system struct {
+	output     string
+	run        func(ctx context.Context) error // until ctx ends
+	ready      func() bool
+	committed  func() int64 // input events committed so far
+	outputs    func() int64 // output records the latency consumer should see
+	inputTime  func(kafkaio.TailRecord) (time.Time, bool)
+	firstFetch *kafkaio.FirstFetch
+}
+
+func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
+	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
+	if err != nil {
+		return bench.Phase{}, err
+	}
+	dlq, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-dlq")
+	if err != nil {
+		return bench.Phase{}, err
+	}
+	reg := prometheus.NewRegistry()
+	health := processor.NewHealth()
+	ff := &kafkaio.FirstFetch{}
+	cfg := processor.Config{
+		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
+		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
+		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
+		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
+	}
+	regs := metricSet{reg}
+	phase, err := e.measure(ctx, name, input, events, rate, withLatency, "eventproc", system{
+		output:     out,
+		run:        func(ctx context.Context) error { return processor.Run(ctx, cfg) },
+		ready:      func() bool { ok, _ := health.Ready(); return ok },
+		committed:  func() int64 { return int64(regs.sum("eventproc_events_consumed_total")) },
+		outputs:    func() int64 { return int64(regs.sum("eventproc_events_published_total")) },
+		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) },
+		firstFetch: ff,
+	})
+	if err == nil {
+		// Where a window's time goes, from the processor's own metrics.
+		phase.WindowMeanEvents = histogramMean(regs, "eventproc_window_records")
+		phase.StageMeanMS = map[string]float64{}
+		for _, st := range []string{"intake", "classify", "enrich", "order", "encode", "publish"} {
+			phase.StageMeanMS[st] = 1000 * histogramMean(regs, "eventproc_stage_duration_seconds", "stage", st)
+		}
+	}
+	return phase, err
+}
+
+// histogramMean is the mean of a histogram's observations (0 if none).
+func histogramMean(ms metricSet, name string, labels ...string) float64 {
+	var sum float64
+	var n uint64
+	for _, mf := range ms.families(name) {
+		for _, m := range mf.GetMetric() {
+			if h := m.GetHistogram(); h != nil && hasLabels(m, labels) {
+				sum += h.GetSampleSum()
+				n += h.GetSampleCount()
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
+	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
+	if err != nil {
+		return bench.Phase{}, err
+	}
+	group := r.group(strings.ReplaceAll(name, " ", "-"))
+	ff := &kafkaio.FirstFetch{}
+	var committed atomic.Int64
+	var assigned atomic.Bool
+	cfg := kafkaio.PassthroughConfig{
+		// The processor's session settings (processor.newSession), so
+		// that only the processing differs.
+		Session: kafkaio.SessionConfig{
+			Client: e.client, Group: group, TransactionalID: group + "-bench", InputTopic: input,
+			TransactionTimeout:    processor.DefaultTransactionTimeout,
+			FetchMaxWait:          mirrorFetchMaxWait,
+			FetchMaxBytes:         processor.DefaultFetchMaxBytes,
+			MaxBufferedRecords:    4*e.cfg.window + mirrorBufferSlack,
+			ProducerBatchMaxBytes: int32(intake.DefaultMaxEventBytes + 64<<10),
+			OnAssigned:            func([]int32) { assigned.Store(true) },
+			Logger:                e.log,
+			Hooks:                 []kgo.Hook{ff},
+		},
+		OutputTopic:     out,
+		WindowMaxEvents: e.cfg.window,
+		WindowMaxWait:   e.cfg.wait,
+		WindowMaxBytes:  processor.DefaultWindowMaxBytes,
+		OnCommit:        func(n int) { committed.Add(int64(n)) },
+	}
+	return e.measure(ctx, name, input, events, rate, withLatency, "passthrough", system{
+		output:     out,
+		run:        func(ctx context.Context) error { return kafkaio.Passthrough(ctx, cfg) },
+		ready:      assigned.Load,
+		committed:  committed.Load,
+		outputs:    committed.Load,
+		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return kafkaio.InputTimestamp(t.Headers) },
+		firstFetch: ff,
+	})
+}
+
+// measure runs one system until it has committed events input events,
+// with a sampler taking RSS and, withLatency, a read_committed consumer on
+// its output taking end-to-end latencies. With rate > 0 the input is
+// produced at that rate once the system is ready; otherwise it is already
+// there.
+func (e *benchEnv) measure(ctx context.Context, name, input string, events int64, rate float64, withLatency bool, systemName string, sys system) (bench.Phase, error) {
+	phase := bench.Phase{Name: name, System: systemName, OfferedRate: rate, Events: events}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+
+	var lat bench.Latencies
+	var seen atomic.Int64
+	tailStarted := &kafkaio.FetchStarted{}
+	tailCl, err := kafkaio.NewClient(e.client, append(kafkaio.TailClientOpts(), kgo.WithHooks(tailStarted),
+		// A broker may park a read_committed fetch until its wait ends
+		// even though a commit marker made records visible; a short wait
+		// bounds that error of the measurement.
+		kgo.FetchMaxWait(tailFetchMaxWait))...)
+	if err != nil {
+		return phase, err
+	}
+	defer tailCl.Close()
+	g.Go(func() error { // the latency consumer; returns when gctx ends
+		if !withLatency {
+			return nil
+		}
+		return kafkaio.Tail(gctx, tailCl, kafkaio.TailConfig{Topics: []string{sys.output}, FromStart: true}, func(r kafkaio.TailRecord) bool {
+			if at, ok := sys.inputTime(r); ok {
+				lat.Add(time.Since(at))
+			}
+			seen.Add(1)
+			return true
+		})
+	})
+	rss := bench.NewRSSSampler(nil)
+	g.Go(func() error { // the RSS sampler; returns when gctx ends
+		if err := rss.Run(gctx, rssInterval); err != nil {
+			e.log.Warn("no RSS samples", "err", err)
+		}
+		return nil
+	})
+	g.Go(func() error { // the system; returns when gctx ends
+		return sys.run(gctx)
+	})
+
+	started := time.Now()
+	ready := sys.ready
+	if withLatency {
+		// The latency consumer must be polling before load is offered.
+		ready = func() bool { return sys.ready() && tailStarted.Started() }
+	}
+	if err := benchWaitFor(gctx, stallTimeout, ready); err != nil {
+		cancel()
+		return phase, errors.Join(fmt.Errorf("%s: not ready: %w", name, err), ignoreCanceled(g.Wait()))
+	}
+	if rate > 0 {
+		g.Go(func() error { // the load; returns once every event is acknowledged
+			return e.produce(gctx, "", input, events, rate)
+		})
+	}
+
+	bar := progress.New(e.errw, name, events)
+	bctx, stopBar := context.WithCancel(gctx)
+	barDone := make(chan struct{})
+	go func() { defer close(barDone); bar.Run(bctx) }() // exits when bctx ends
+	end, err := waitForCommits(gctx, sys.committed, events, bar)
+	stopBar()
+	<-barDone
+	bar.Done()
+	if err == nil && withLatency {
+		// The last window is committed; wait until its records are
+		// visible to the latency consumer.
+		want := sys.outputs()
+		err = benchWaitFor(gctx, drainTimeout, func() bool { return seen.Load() >= want })
+		if err != nil {
+			err = fmt.Errorf("latency consumer saw %d of %d outputs: %w", seen.Load(), want, err)
+		}
+	}
+	cancel()
+	if werr := ignoreCanceled(g.Wait()); werr != nil || err != nil {
+		return phase, fmt.Errorf("%s: %w", name, errors.Join(err, werr))
+	}
+
+	start, ok := sys.firstFetch.Time()
+	if !ok {
+		start = started
+	}
+	elapsed := end.Sub(start)
+	phase.Seconds = elapsed.Seconds()
+	phase.EventsPerSec = bench.PerSecond(events, elapsed)
+	phase.SetLatency(lat.Summary())
+	phase.MaxRSSMB = bench.MB(rss.Max())
+	return phase, nil
+}
+
+// waitForCommits polls the committed count until it reaches events and
+// returns when it saw that; it fails when the count stalls.
+func waitForCommits(ctx context.Context, committed func() int64, events int64, bar *progress.Reporter) (time.Time, error) {
+	t := time.NewTicker(completionPoll)
+	defer t.Stop()
+	last, lastMove := int64(-1), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		case now := <-t.C:
+			n := committed()
+			bar.Set(n)
+			if n >= events {
+				return now, nil
+			}
+			if n != last {
+				last, lastMove = n, now
+			} else if now.Sub(lastMove) > stallTimeout {
+				return time.Time{}, fmt.Errorf("committed %d of %d events, no progress for %s", n, events, stallTimeout)
+			}
+		}
+	}
+}
+
+// benchWaitFor polls cond every 10ms until it holds, ctx ends or timeout passes.
+func benchWaitFor(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("gave up after %s", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func ignoreCanceled(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
