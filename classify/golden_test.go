@@ -3,15 +3,13 @@ package classify
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/eventproc/eventproc/internal/golden"
+
 	"github.com/eventproc/eventproc/event"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // goldenCorpus is a fixed set of hand-built features covering every rule,
 // tie and edge (about 40 cases). Changing the scoring changes the golden
@@ -105,32 +103,5 @@ func TestClassifyGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	compareGolden(t, filepath.Join("testdata", "classify.golden.jsonl"), buf.Bytes())
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	gotLines, wantLines := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := 0; i < len(gotLines) || i < len(wantLines); i++ {
-		var g, w []byte
-		if i < len(gotLines) {
-			g = gotLines[i]
-		}
-		if i < len(wantLines) {
-			w = wantLines[i]
-		}
-		if !bytes.Equal(g, w) {
-			t.Fatalf("%s line %d differs (run go test -update if the change is intended)\n got: %s\nwant: %s", path, i+1, g, w)
-		}
-	}
+	golden.Compare(t, filepath.Join("testdata", "classify.golden.jsonl"), buf.Bytes())
 }

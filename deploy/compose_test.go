@@ -13,27 +13,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/eventproc/eventproc/deploy"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 )
 
-// loadCompose loads docker-compose.yml with the compose-spec loader, which
-// validates it against the Compose schema, resolves the YAML anchors and
-// merges, and normalises ports, volumes and environment.
 func loadCompose(t *testing.T) *types.Project {
 	t.Helper()
-	dir, err := filepath.Abs("..")
+	p, err := deploy.LoadCompose(t.Context(), "..")
 	if err != nil {
 		t.Fatal(err)
-	}
-	p, err := loader.LoadWithContext(t.Context(), types.ConfigDetails{
-		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "docker-compose.yml")}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) { o.SetProjectName("eventproc", true) })
-	if err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
 	}
 	return p
 }

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/eventproc/eventproc/internal/golden"
+
 	"github.com/eventproc/eventproc/classify"
 	"github.com/eventproc/eventproc/event"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // goldenConfig uses a short warm-up so the ~40-event corpus exercises the
 // z-score rules.
@@ -133,32 +131,5 @@ func TestApplyGolden(t *testing.T) {
 			t.Errorf("golden corpus never triggers %v", r)
 		}
 	}
-	compareGolden(t, filepath.Join("testdata", "enrich.golden.jsonl"), buf.Bytes())
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	gotLines, wantLines := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
-	for i := 0; i < len(gotLines) || i < len(wantLines); i++ {
-		var g, w []byte
-		if i < len(gotLines) {
-			g = gotLines[i]
-		}
-		if i < len(wantLines) {
-			w = wantLines[i]
-		}
-		if !bytes.Equal(g, w) {
-			t.Fatalf("%s line %d differs (run go test -update if the change is intended)\n got: %s\nwant: %s", path, i+1, g, w)
-		}
-	}
+	golden.Compare(t, filepath.Join("testdata", "enrich.golden.jsonl"), buf.Bytes())
 }

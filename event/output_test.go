@@ -5,16 +5,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"github.com/eventproc/eventproc/internal/golden"
+)
 
 // contractExample is the event of contract section 4's example.
 func contractExample() (*Event, *Derived, OutputOptions) {
@@ -83,22 +81,7 @@ func TestAppendOutputGolden(t *testing.T) {
 			if !json.Valid(got) {
 				t.Fatalf("invalid JSON: %s", got)
 			}
-			path := filepath.Join("testdata", "output_"+tt.name+".golden.json")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestAppendOutputGolden -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s:\n got: %s\nwant: %s", path, got, want)
-			}
+			golden.Compare(t, filepath.Join("testdata", "output_"+tt.name+".golden.json"), got)
 		})
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/eventproc/eventproc/deploy"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/urfave/cli/v2"
 	"gopkg.in/yaml.v3"
@@ -72,17 +73,9 @@ func checkInvocation(t *testing.T, where string, args []string, env []string) *c
 
 func loadComposeFile(t *testing.T) *types.Project {
 	t.Helper()
-	dir, err := filepath.Abs("../..")
+	p, err := deploy.LoadCompose(t.Context(), "../..")
 	if err != nil {
 		t.Fatal(err)
-	}
-	p, err := loader.LoadWithContext(t.Context(), types.ConfigDetails{
-		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "docker-compose.yml")}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) { o.SetProjectName("eventproc", true) })
-	if err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
 	}
 	return p
 }
