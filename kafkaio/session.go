@@ -235,23 +235,12 @@ func (s *Session) End(ctx context.Context, commit bool) (committed bool, err err
 	}
 	committed, err = s.gts.End(ctx, try)
 	if err != nil {
-		if IsFenced(err) {
+		if isFenced(err) {
 			return false, fmt.Errorf("%w: %w", ErrFenced, err)
 		}
 		return false, err
 	}
 	return committed, nil
-}
-
-// CommittedOffset returns the group's committed offset for an input
-// partition as this member last learned it (on assignment or commit).
-func (s *Session) CommittedOffset(partition int32) (int64, bool) {
-	m := s.gts.Client().CommittedOffsets()
-	eo, ok := m[s.input][partition]
-	if !ok {
-		return 0, false
-	}
-	return eo.Offset, true
 }
 
 // Close closes the client. With leave, the member also leaves the group so
@@ -280,14 +269,14 @@ func (s *Session) Close(ctx context.Context, leave bool) error {
 	return nil
 }
 
-// IsFenced reports that this client's producer can never commit again. It
+// isFenced reports that this client's producer can never commit again. It
 // is fatal for the client, not for the process: Kafka bumps the epoch both
 // when another client initialises the same transactional id and when it
 // aborts a transaction that outlived its timeout (a member stalled, e.g.
 // behind a rebalance waiting for a dead member), so the processor replaces
 // the session, as Kafka Streams does. A duplicate instance id is caught by
 // static membership instead (FENCED_INSTANCE_ID, fatal).
-func IsFenced(err error) bool {
+func isFenced(err error) bool {
 	return errors.Is(err, ErrFenced) || errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch)
 }
 

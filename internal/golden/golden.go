@@ -12,9 +12,6 @@ import (
 // update is the -update flag of every test binary that imports this package.
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// Updating reports whether -update was given.
-func Updating() bool { return *update }
-
 // Compare fails t at the first line where got differs from the file at
 // path, or rewrites the file with -update.
 func Compare(t testing.TB, path string, got []byte) {
