@@ -18,6 +18,10 @@ const (
 	HeaderSourceTopic     = "__eventproc.source.topic"
 	HeaderSourcePartition = "__eventproc.source.partition"
 	HeaderSourceOffset    = "__eventproc.source.offset"
+	// HeaderGroup names the consumer group whose member published the
+	// record (outputs and dead letters), so a second group writing the
+	// same topics is detected at start and by the audit.
+	HeaderGroup = "__eventproc.group"
 
 	// Error headers on every dead-letter record.
 	HeaderErrorReason    = "__eventproc.errors.reason"
@@ -25,6 +29,12 @@ const (
 	HeaderErrorTopic     = "__eventproc.errors.topic"
 	HeaderErrorPartition = "__eventproc.errors.partition"
 	HeaderErrorOffset    = "__eventproc.errors.offset"
+
+	// Extra headers on a truncated dead letter: one the broker refused
+	// whole, published as the longest prefix of the input value that fits.
+	HeaderErrorTruncated      = "__eventproc.errors.truncated"
+	HeaderErrorOriginalSize   = "__eventproc.errors.original_size"
+	HeaderErrorOriginalSHA256 = "__eventproc.errors.original_sha256"
 )
 
 // OutputOptions are the per-window choices of output encoding.

@@ -12,10 +12,13 @@ const (
 	ReasonInvalidField
 	ReasonTooLarge
 	ReasonTooDeep
+	// ReasonUnpublishable: the broker refused the enriched output record
+	// for a reason other than its size (a topic policy, an invalid record).
+	ReasonUnpublishable
 )
 
 // NumReasons is the number of defined reasons.
-const NumReasons = 6
+const NumReasons = 7
 
 // String returns the reason code as it appears in headers and metrics.
 func (r Reason) String() string {
@@ -32,6 +35,8 @@ func (r Reason) String() string {
 		return "too_large"
 	case ReasonTooDeep:
 		return "too_deep"
+	case ReasonUnpublishable:
+		return "unpublishable"
 	}
 	return "unknown"
 }

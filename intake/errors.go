@@ -17,6 +17,9 @@ var (
 	ErrInvalidField = errors.New("invalid_field")
 	ErrTooLarge     = errors.New("too_large")
 	ErrTooDeep      = errors.New("too_deep")
+	// ErrUnpublishable is never returned by the decoder: the publisher
+	// uses it for an accepted event that the broker refused.
+	ErrUnpublishable = errors.New("unpublishable")
 )
 
 // SentinelFor returns the sentinel error of reason r, or nil for a value
@@ -35,6 +38,8 @@ func SentinelFor(r event.Reason) error {
 		return ErrTooLarge
 	case event.ReasonTooDeep:
 		return ErrTooDeep
+	case event.ReasonUnpublishable:
+		return ErrUnpublishable
 	}
 	return nil
 }
