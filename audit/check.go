@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/rederive"
 )
 
 // Options tune Check.
@@ -19,6 +20,10 @@ type Options struct {
 	// start above 1, and records tracing to inputs outside the slice are
 	// not reported. Loss is still reported for every audited input.
 	PartialRange bool
+	// Rederive, when not nil, turns on the content audit: every output and
+	// dead letter is re-derived from its input with these processing
+	// settings, which must be the processor's (see checkContent).
+	Rederive *rederive.Config
 }
 
 func (o Options) withDefaults(in []Record) Options {
@@ -35,27 +40,42 @@ func (o Options) withDefaults(in []Record) Options {
 func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
 	opt = opt.withDefaults(in)
 	a := &auditor{
-		opt:    opt,
-		in:     in,
-		byPos:  make(map[position]int, len(in)),
-		traces: make([]int, len(in)),
-		first:  make([]Ref, len(in)),
-		report: Report{Inputs: len(in), Outputs: len(out), DeadLetters: len(dlq)},
+		opt:      opt,
+		in:       in,
+		byPos:    make(map[position]int, len(in)),
+		traces:   make([]int, len(in)),
+		first:    make([]Ref, len(in)),
+		report:   Report{Inputs: len(in), Outputs: len(out), DeadLetters: len(dlq)},
+		claimOut: make([]int, len(in)),
+		claimDLQ: make([]int, len(in)),
+	}
+	for i := range in {
+		a.claimOut[i], a.claimDLQ[i] = -1, -1
 	}
 	for i := range in {
 		a.byPos[position{partition: in[i].Partition, offset: in[i].Offset}] = i
 	}
 	decoded := make([]decodedOutput, 0, len(out))
 	for i := range out {
-		if d, ok := a.checkOutput(&out[i]); ok {
+		d, ok := a.checkOutput(&out[i])
+		if d.input >= 0 && a.traces[d.input] == 1 {
+			a.claimOut[d.input] = i
+		}
+		if ok {
 			decoded = append(decoded, d)
 		}
 	}
 	for i := range dlq {
-		a.checkDeadLetter(&dlq[i])
+		if input := a.checkDeadLetter(&dlq[i]); input >= 0 && a.traces[input] == 1 {
+			a.claimDLQ[input] = i
+		}
 	}
 	a.checkExactlyOnce()
 	a.checkOrder(decoded)
+	a.diagnoseGroups(out, dlq)
+	if a.opt.Rederive != nil {
+		a.checkContent(out, dlq)
+	}
 
 	// Kind order first; within a kind the order of discovery, which is
 	// deterministic.
@@ -74,7 +94,10 @@ type auditor struct {
 	traces []int
 	first  []Ref
 	extra  map[int][]Ref
-	report Report
+	// claimOut and claimDLQ are, per input record, the index of the first
+	// output or dead letter that traces to it, or -1.
+	claimOut, claimDLQ []int
+	report             Report
 }
 
 func (a *auditor) violate(kind ViolationKind, refs []Ref, format string, args ...any) {
@@ -146,7 +169,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	o, err := event.ParseOutput(rec.Value)
 	if err != nil {
 		a.violate(KindDecode, []Ref{rec.ref()}, "%v", err)
-		return decodedOutput{}, false
+		return decodedOutput{input: input}, false
 	}
 	p, _ := event.ParsePriority([]byte(o.Priority)) // ParseOutput checked it
 	return decodedOutput{
@@ -161,8 +184,9 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 }
 
 // checkDeadLetter checks one DLQ record's error headers, its lineage and
-// that it is its input record byte for byte.
-func (a *auditor) checkDeadLetter(rec *Record) {
+// that it is its input record byte for byte (or a faithful truncation of
+// it), and returns the index of its input, or -1.
+func (a *auditor) checkDeadLetter(rec *Record) int {
 	var problems []string
 	reason, ok := header(rec.Headers, event.HeaderErrorReason)
 	if !ok {
@@ -186,7 +210,7 @@ func (a *auditor) checkDeadLetter(rec *Record) {
 		a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter headers: %s", strings.Join(problems, "; "))
 	}
 	if problem != "" || topic != a.opt.InputTopic {
-		return // cannot be traced
+		return -1 // cannot be traced
 	}
 
 	input := a.trace(rec, pos)
@@ -194,18 +218,23 @@ func (a *auditor) checkDeadLetter(rec *Record) {
 		if !a.opt.PartialRange {
 			a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
 		}
-		return
+		return -1
 	}
 	orig := &a.in[input]
 	switch {
 	case !sameBytes(orig.Key, rec.Key):
 		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter key %s differs from the input key %s", describeBytes(rec.Key), describeBytes(orig.Key))
+	case isTruncated(rec.Headers):
+		if problem := truncationProblem(orig.Value, rec); problem != "" {
+			a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "truncated dead letter: %s", problem)
+		}
 	case !sameBytes(orig.Value, rec.Value):
 		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter value %s differs from the input value %s", describeBytes(rec.Value), describeBytes(orig.Value))
 	}
 	if !headersPreserved(orig.Headers, rec.Headers) {
 		a.violate(KindDLQHeaders, []Ref{rec.ref(), a.inputRef(input)}, "dead letter lost or reordered headers of its input record")
 	}
+	return input
 }
 
 // checkExactlyOnce reports inputs traced by no record (loss) or by more

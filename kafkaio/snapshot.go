@@ -119,7 +119,7 @@ func AuditRecords(rs []InRecord) []audit.Record {
 		for j, h := range r.Headers {
 			hs[j] = audit.Header(h)
 		}
-		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs}
+		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs, Timestamp: r.Timestamp}
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package rederive
 import (
 	"errors"
 
+	"github.com/eventproc/eventproc/event"
+
 	"github.com/eventproc/eventproc/enrich"
 	"github.com/eventproc/eventproc/intake"
 )
@@ -27,4 +29,20 @@ func (c Config) WithDefaults() Config {
 // a config that went through WithDefaults.
 func (c Config) Validate() error {
 	return errors.Join(c.Intake.Validate(), c.Enrich.Validate())
+}
+
+// BrokerRefused reports whether a dead letter with reason, for an input
+// value of valueSize bytes that intake accepts, is one the broker refused
+// rather than one intake rejected: reason unpublishable, or too_large for
+// a value within --max-event-bytes (the enriched output was too large for
+// the topic). Such an input consumes no sequence number and leaves its
+// source's state unchanged, as a rejected one does.
+func (c Config) BrokerRefused(reason string, valueSize int) bool {
+	switch reason {
+	case event.ReasonUnpublishable.String():
+		return true
+	case event.ReasonTooLarge.String():
+		return valueSize <= c.WithDefaults().Intake.MaxEventBytes
+	}
+	return false
 }
