@@ -123,11 +123,11 @@ func (a *auditor) checkDeadLetterReason(cfg rederive.Config, o *rederive.Outcome
 	case o.Accepted && cfg.BrokerRefused(string(got), len(a.in[input].Value)):
 		return ""
 	case o.Accepted:
-		a.violateField(KindDLQReason, refs, "reason", "none (a valid event)", string(got),
+		a.violateField(KindDLQHeaders, refs, "reason", "none (a valid event)", string(got),
 			"dead letter has reason %q but its input is a valid event", got)
 		return fmt.Sprintf("%q for a valid event", got)
 	case string(got) != o.Reason.String():
-		a.violateField(KindDLQReason, refs, "reason", o.Reason.String(), string(got),
+		a.violateField(KindDLQHeaders, refs, "reason", o.Reason.String(), string(got),
 			"dead letter has reason %q but its input is rejected as %q", got, o.Reason)
 		return fmt.Sprintf("%q where intake gives %q", got, o.Reason)
 	}

@@ -23,7 +23,9 @@ const (
 	KindDLQAltered ViolationKind = "dlq_altered"
 	// KindDLQHeaders: a DLQ record lacks one of the five error headers, has
 	// an unknown reason code, an empty message, a wrong topic, or lost an
-	// input header.
+	// input header; with the content audit also a reason that is not the
+	// one its input gives (or any reason for a valid event the broker did
+	// not refuse).
 	KindDLQHeaders ViolationKind = "dlq_headers"
 	// KindLineage: an output record's lineage headers are missing, malformed
 	// or name another topic or an input record not audited, or an input
@@ -54,9 +56,6 @@ const (
 	// the source's history) gives, or an output exists for an input that
 	// intake rejects.
 	KindContent ViolationKind = "content"
-	// KindDLQReason: a dead letter's reason is not the one its input gives,
-	// or its input is a valid event the broker did not refuse.
-	KindDLQReason ViolationKind = "dlq_reason"
 )
 
 // Kinds lists every violation kind in report order.
@@ -64,7 +63,7 @@ func Kinds() []ViolationKind {
 	return []ViolationKind{
 		KindLoss, KindDuplicate, KindDLQAltered, KindDLQHeaders, KindLineage, KindPartition,
 		KindSequenceGap, KindSequenceOrder, KindPublishSequence, KindMergeOrder, KindWindowOrder,
-		KindDecode, KindContent, KindDLQReason,
+		KindDecode, KindContent,
 	}
 }
 
