@@ -19,8 +19,13 @@ import (
 // empty state (package rederive), exactly as the processor processed it,
 // and every field that is a function of the input and the source's history
 // is compared. An input whose partition the audit does not see from offset
-// 0 (retention deleted its start, or PartialRange) has its stateless
+// 0 (retention deleted its start) has its stateless
 // fields checked only; the report names the sources concerned.
+//
+// The replay commits an input to its partition's state when the input has
+// an output (or none at all: the loss is reported, and its successors are
+// most likely numbered as if it had been published), never when it has a
+// dead letter.
 func (a *auditor) checkContent(out, dlq []Record) {
 	cfg := a.opt.Rederive.WithDefaults()
 	order := make([]int, len(a.in))
@@ -48,7 +53,9 @@ func (a *auditor) checkContent(out, dlq []Record) {
 			return
 		}
 		part, first := a.in[run[0]].Partition, a.in[run[0]].Offset
-		complete := !a.opt.PartialRange && first == 0
+		// Offset 0 is the start of a partition's history whatever the
+		// range audited.
+		complete := first == 0
 		unchecked := map[string]bool{}
 		for _, i := range run {
 			rec := &a.in[i]
