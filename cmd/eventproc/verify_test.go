@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -404,16 +406,16 @@ func TestVerifyPassesAProcessedRunAndCatchesEveryPlantedViolation(t *testing.T) 
 // runUntilProcessed runs the run command on in/out/dlq until every one of
 // count input records is in the output or the DLQ, stops it as SIGTERM
 // would and returns the processed topics.
-func runUntilProcessed(t *testing.T, addr string, count int) plantedTopics {
+func runUntilProcessed(t *testing.T, addr string, count int, extraArgs ...string) plantedTopics {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan int, 1)
 	var errOut bytes.Buffer
 	go func() { // ends when ctx is cancelled
-		done <- runApp(ctx, []string{"eventproc", "run", "--brokers", addr, "--input-topic", "in", "--output-topic", "out",
+		done <- runApp(ctx, append([]string{"eventproc", "run", "--brokers", addr, "--input-topic", "in", "--output-topic", "out",
 			"--dlq-topic", "dlq", "--group", "verify-test", "--instance-id", "a", "--metrics-addr", "",
-			"--window-max-events", "200", "--log-format", "json"}, &bytes.Buffer{}, &errOut)
+			"--window-max-events", "200", "--log-format", "json"}, extraArgs...), &bytes.Buffer{}, &errOut)
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -464,5 +466,40 @@ func TestVerifyUsageErrors(t *testing.T) {
 		if _, errOut, code := runCLI(t, t.Context(), args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d: %s", args, code, exitUsage, errOut)
 		}
+	}
+}
+
+// TestVerifyUsesRunsConfigFile: verify reads run's configuration file
+// (keys it has no use for included), so it re-derives outputs with the
+// settings the service used; without them the redacted metadata is a
+// content violation.
+func TestVerifyUsesRunsConfigFile(t *testing.T) {
+	const count = 600
+	addr := startKfakeForCLI(t, 2, "in", "out", "dlq")
+	if _, errOut, code := runCLI(t, t.Context(), "produce", "--brokers", addr, "--topic", "in", "--count", strconv.Itoa(count),
+		"--seed", "5", "--sources", "12", "--malformed-ratio", "0.05", "--progress-interval", "1h"); code != exitOK {
+		t.Fatalf("produce exit %d: %s", code, errOut)
+	}
+	config := filepath.Join(t.TempDir(), "eventproc.yaml")
+	if err := os.WriteFile(config, []byte("redact-metadata: true\nanomaly-warmup: 5\nwindow-max-events: 150\ngroup: verify-test\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runUntilProcessed(t, addr, count, "--config", config)
+
+	args := []string{"verify", "--brokers", addr, "--input-topic", "in", "--output-topic", "out", "--dlq-topic", "dlq"}
+	out, errOut, code := runCLI(t, t.Context(), append(args, "--config", config, "--wait-quiet", "300ms")...)
+	if code != exitOK || !strings.Contains(out, ": OK") {
+		t.Fatalf("verify --config exited %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "waiting until group verify-test has been quiet for 300ms") {
+		t.Errorf("stderr does not say it waits: %q", errOut)
+	}
+	out, _, code = runCLI(t, t.Context(), append(args, "--json")...)
+	var rep verifyReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
+	}
+	if code != exitFailure || !rep.hasField("content", "metadata") {
+		t.Fatalf("verify without the service's settings exited %d, want metadata content violations: %+v", code, rep.Counts)
 	}
 }
