@@ -38,9 +38,21 @@ func (o Options) withDefaults(in []Record) Options {
 // committed; their order does not matter, the checks order by partition
 // and offset themselves. Check does not modify the slices.
 func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
-	opt = opt.withDefaults(in)
+	x := newCrossPartition()
+	r := check(in, out, dlq, opt.withDefaults(in), x, nil)
+	x.finish(&r)
+	sortViolations(&r)
+	return r
+}
+
+// check audits one batch of records: the whole topics, or (only not nil)
+// input partition *only with output and DLQ partitions *only. x carries
+// what spans partitions.
+func check(in []Record, out []Record, dlq []Record, opt Options, x *crossPartition, only *int32) Report {
 	a := &auditor{
 		opt:      opt,
+		x:        x,
+		only:     only,
 		in:       in,
 		byPos:    make(map[position]int, len(in)),
 		traces:   make([]int, len(in)),
@@ -72,20 +84,25 @@ func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
 	}
 	a.checkExactlyOnce()
 	a.checkOrder(decoded)
-	a.diagnoseGroups(out, dlq)
+	a.countGroups(out, dlq)
 	if a.opt.Rederive != nil {
 		a.checkContent(out, dlq)
 	}
 
-	// Kind order first; within a kind the order of discovery, which is
-	// deterministic.
-	slices.SortStableFunc(a.report.Violations, func(x, y Violation) int { return x.Kind.rank() - y.Kind.rank() })
 	return a.report
+}
+
+// sortViolations puts kind order first; within a kind the order of
+// discovery, which is deterministic.
+func sortViolations(r *Report) {
+	slices.SortStableFunc(r.Violations, func(x, y Violation) int { return x.Kind.rank() - y.Kind.rank() })
 }
 
 // auditor carries one Check's state.
 type auditor struct {
 	opt   Options
+	x     *crossPartition
+	only  *int32
 	in    []Record
 	byPos map[position]int
 	// traces counts, per input record, the output and DLQ records that
@@ -113,8 +130,15 @@ func (a *auditor) inputRef(i int) Ref {
 }
 
 // trace records that rec traces to input pos and returns the input's
-// index, or -1 when pos is not among the audited inputs.
+// index, or -1 when pos is not among the audited inputs, or
+// reportedElsewhere when it is in another partition than the one audited
+// (a partition violation, reported here).
 func (a *auditor) trace(rec *Record, pos position) int {
+	if a.only != nil && pos.partition != *a.only {
+		a.violate(KindPartition, []Ref{rec.ref(), {Topic: a.opt.InputTopic, Partition: pos.partition, Offset: pos.offset}},
+			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
+		return reportedElsewhere
+	}
 	i, ok := a.byPos[pos]
 	if !ok {
 		return -1
@@ -135,6 +159,9 @@ func (a *auditor) trace(rec *Record, pos position) int {
 	}
 	return i
 }
+
+// reportedElsewhere is trace's answer for a record of the wrong partition.
+const reportedElsewhere = -2
 
 // decodedOutput is what the order checks need of a decodable output.
 type decodedOutput struct {
@@ -159,7 +186,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	default:
 		input = a.trace(rec, pos)
 		switch {
-		case input < 0 && !a.opt.PartialRange:
+		case input == -1 && !a.opt.PartialRange:
 			a.violate(KindLineage, []Ref{rec.ref()}, "output traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
 		case input >= 0 && !headersPreserved(a.in[input].Headers, rec.Headers):
 			a.violate(KindLineage, []Ref{rec.ref(), a.inputRef(input)}, "output lost or reordered headers of its input record")
@@ -215,7 +242,7 @@ func (a *auditor) checkDeadLetter(rec *Record) int {
 
 	input := a.trace(rec, pos)
 	if input < 0 {
-		if !a.opt.PartialRange {
+		if input == -1 && !a.opt.PartialRange {
 			a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
 		}
 		return -1

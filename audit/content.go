@@ -35,10 +35,7 @@ func (a *auditor) checkContent(out, dlq []Record) {
 	slices.SortFunc(order, func(x, y int) int {
 		return cmp.Or(cmp.Compare(a.in[x].Partition, a.in[y].Partition), cmp.Compare(a.in[x].Offset, a.in[y].Offset))
 	})
-	homes := map[string]int32{} // source → first input partition it was seen in
-	unkeyed := map[string]bool{}
-	var reasonMismatches int
-	var firstMismatch string
+	x := a.x
 	for start := 0; start < len(order); {
 		end := start + 1
 		for end < len(order) && a.in[order[end]].Partition == a.in[order[start]].Partition {
@@ -62,10 +59,10 @@ func (a *auditor) checkContent(out, dlq []Record) {
 			o := p.Derive(rec.Value, rec.Timestamp)
 			if o.Accepted {
 				src := string(o.Event.SourceID)
-				if home, ok := homes[src]; !ok {
-					homes[src] = part
-				} else if home != part && !unkeyed[src] {
-					unkeyed[src] = true
+				if home, ok := x.homes[src]; !ok {
+					x.homes[src] = part
+				} else if home != part && !x.unkeyed[src] {
+					x.unkeyed[src] = true
 					a.diagnose("input not keyed by source_id: source %q in partitions %d and %d", src, home, part)
 				}
 				if !complete {
@@ -77,9 +74,9 @@ func (a *auditor) checkContent(out, dlq []Record) {
 				a.checkOutputContent(p, &o, &out[a.claimOut[i]], i, complete)
 			case a.claimDLQ[i] >= 0:
 				if msg := a.checkDeadLetterReason(cfg, &o, &dlq[a.claimDLQ[i]], i); msg != "" {
-					reasonMismatches++
-					if firstMismatch == "" {
-						firstMismatch = msg
+					x.reasonMismatches++
+					if x.firstMismatch == "" {
+						x.firstMismatch = msg
 					}
 				}
 			default: // lost: already reported; assume it was processed
@@ -92,8 +89,34 @@ func (a *auditor) checkContent(out, dlq []Record) {
 			})
 		}
 	}
-	if reasonMismatches > 0 {
-		a.diagnose("%d dead letters carry a reason the replay does not reproduce (first: %s): different processing settings (--max-event-bytes, --max-depth) or a forged dead letter", reasonMismatches, firstMismatch)
+}
+
+// crossPartition is what the audit keeps across partitions: bounded by the
+// number of sources and groups, not of records.
+type crossPartition struct {
+	homes            map[string]int32 // source → first input partition it was seen in
+	unkeyed          map[string]bool
+	groups           map[string]int // HeaderGroup value → records
+	reasonMismatches int
+	firstMismatch    string
+}
+
+func newCrossPartition() *crossPartition {
+	return &crossPartition{homes: map[string]int32{}, unkeyed: map[string]bool{}, groups: map[string]int{}}
+}
+
+// finish adds the diagnoses that need every partition seen.
+func (x *crossPartition) finish(r *Report) {
+	if len(x.groups) > 1 {
+		names := slices.Sorted(maps.Keys(x.groups))
+		parts := make([]string, len(names))
+		for i, g := range names {
+			parts[i] = fmt.Sprintf("%q (%d records)", g, x.groups[g])
+		}
+		r.Diagnoses = append(r.Diagnoses, fmt.Sprintf("outputs from %d consumer groups in one topic: %s; each group processes the whole input, so every input is there once per group", len(names), strings.Join(parts, ", ")))
+	}
+	if x.reasonMismatches > 0 {
+		r.Diagnoses = append(r.Diagnoses, fmt.Sprintf("%d dead letters carry a reason the replay does not reproduce (first: %s): different processing settings (--max-event-bytes, --max-depth) or a forged dead letter", x.reasonMismatches, x.firstMismatch))
 	}
 }
 
@@ -141,26 +164,16 @@ func (a *auditor) checkDeadLetterReason(cfg rederive.Config, o *rederive.Outcome
 	return ""
 }
 
-// diagnoseGroups reports outputs and dead letters published by more than
-// one consumer group: two deployments processing the same input.
-func (a *auditor) diagnoseGroups(out, dlq []Record) {
-	groups := map[string]int{}
+// countGroups counts outputs and dead letters per publishing consumer
+// group: more than one means two deployments processed the same input.
+func (a *auditor) countGroups(out, dlq []Record) {
 	for _, rs := range [][]Record{out, dlq} {
 		for i := range rs {
 			if g, ok := header(rs[i].Headers, event.HeaderGroup); ok {
-				groups[string(g)]++
+				a.x.groups[string(g)]++
 			}
 		}
 	}
-	if len(groups) < 2 {
-		return
-	}
-	names := slices.Sorted(maps.Keys(groups))
-	parts := make([]string, len(names))
-	for i, g := range names {
-		parts[i] = fmt.Sprintf("%q (%d records)", g, groups[g])
-	}
-	a.diagnose("outputs from %d consumer groups in one topic: %s; each group processes the whole input, so every input is there once per group", len(names), strings.Join(parts, ", "))
 }
 
 func (a *auditor) diagnose(format string, args ...any) {
