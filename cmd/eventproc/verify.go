@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/progress"
 	"github.com/eventproc/eventproc/rederive"
 )
 
@@ -164,12 +166,10 @@ func runVerify(c *cli.Context) error {
 			return err
 		}
 	}
-	topics, err := kafkaio.Snapshot(ctx, cfg.client, cfg.input, cfg.output, cfg.dlq)
+	report, err := auditByPartition(ctx, c.App.ErrWriter, cfg)
 	if err != nil {
-		return fmt.Errorf("read topics %s, %s, %s: %w", cfg.input, cfg.output, cfg.dlq, err)
+		return err
 	}
-	in, out, dlq := kafkaio.AuditRecords(topics[cfg.input]), kafkaio.AuditRecords(topics[cfg.output]), kafkaio.AuditRecords(topics[cfg.dlq])
-	report := audit.Check(in, out, dlq, audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
 
 	if cfg.json {
 		err = report.WriteJSON(c.App.Writer)
@@ -184,6 +184,40 @@ func runVerify(c *cli.Context) error {
 		return fmt.Errorf("%w: %s", errViolations, violationSummary(report))
 	}
 	return nil
+}
+
+// auditByPartition reads the three topics one partition number at a time
+// and audits each as it is read, so memory is bounded by the largest
+// partition. On a terminal it shows how many input records are audited.
+func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (audit.Report, error) {
+	stream := audit.NewStream(audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
+	var bar *progress.Reporter
+	if progress.IsTerminal(stderr) {
+		total, err := kafkaio.CountRecords(ctx, cfg.client, cfg.input)
+		if err != nil {
+			return audit.Report{}, err
+		}
+		bar = progress.New(stderr, "audited input records", total)
+		barCtx, stopBar := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { // redraws the line; exits when the audit ends
+			defer close(done)
+			bar.Run(barCtx)
+		}()
+		defer func() { stopBar(); <-done; bar.Done() }()
+	}
+	topics := []string{cfg.input, cfg.output, cfg.dlq}
+	err := kafkaio.SnapshotByPartition(ctx, cfg.client, topics, func(p int32, recs map[string][]kafkaio.InRecord) error {
+		stream.Partition(p, kafkaio.AuditRecords(recs[cfg.input]), kafkaio.AuditRecords(recs[cfg.output]), kafkaio.AuditRecords(recs[cfg.dlq]))
+		if bar != nil {
+			bar.Add(int64(len(recs[cfg.input])))
+		}
+		return nil
+	})
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("read topics %s, %s, %s: %w", cfg.input, cfg.output, cfg.dlq, err)
+	}
+	return stream.Report(), nil
 }
 
 // violationSummary is "loss 2, duplicate 1": the kinds found and their counts.
