@@ -114,7 +114,11 @@ type auditor struct {
 	// claimOut and claimDLQ are, per input record, the index of the first
 	// output or dead letter that traces to it, or -1.
 	claimOut, claimDLQ []int
-	report             Report
+	// restarts counts, in the partition being re-derived, outputs numbered
+	// 1 where the replay gives more: sources whose state was lost.
+	restarts     int
+	firstRestart Ref
+	report       Report
 }
 
 func (a *auditor) violate(kind ViolationKind, refs []Ref, format string, args ...any) {

@@ -83,6 +83,10 @@ func (a *auditor) checkContent(out, dlq []Record) {
 				p.Commit(&o)
 			}
 		}
+		if a.restarts > 0 {
+			a.diagnose("%d sources of partition %d restart their sequence at 1 mid-history (first at %s): the state was lost — the changelog was reset or deleted while the group's offsets were kept", a.restarts, part, a.firstRestart)
+			a.restarts = 0
+		}
 		if len(unchecked) > 0 {
 			a.report.Unchecked = append(a.report.Unchecked, UncheckedHistory{
 				Partition: part, FirstOffset: first, Sources: slices.Sorted(maps.Keys(unchecked)),
@@ -135,6 +139,12 @@ func (a *auditor) checkOutputContent(p *rederive.Partition, o *rederive.Outcome,
 		return // reported as a decode violation
 	}
 	for _, d := range diffs {
+		if d.Field == "sequence_number" && d.Got == "1" {
+			a.restarts++
+			if a.restarts == 1 {
+				a.firstRestart = rec.ref()
+			}
+		}
 		a.violateField(KindContent, refs, d.Field, d.Want, d.Got, "%s is %s, its input gives %s", d.Field, d.Got, d.Want)
 	}
 }

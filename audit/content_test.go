@@ -390,3 +390,35 @@ func TestContentIncompleteHistory(t *testing.T) {
 		t.Fatalf("want one content violation: %+v", r.Violations)
 	}
 }
+
+// A processor that lost its state numbers the sources from 1 again.
+func TestContentDiagnosesLostState(t *testing.T) {
+	cfg := rederive.Config{}
+	ins := standardInputs()
+	p := process(t, cfg, ins, "g1")
+	// Partition 1's second half as processed from an empty state.
+	fresh := process(t, cfg, append([]fixtureInput(nil), ins[16:30]...), "g1")
+	n := 0
+	for i := range p.out {
+		if p.out[i].Partition != 1 || p.out[i].Offset < 8 {
+			continue
+		}
+		for _, f := range fresh.out {
+			if f.Partition == 1 && f.Offset == p.out[i].Offset-8 {
+				p.out[i].Value = f.Value
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("fixture: nothing replaced")
+	}
+	r := p.check(cfg, false)
+	found := false
+	for _, d := range r.Diagnoses {
+		found = found || strings.Contains(d, "sources of partition 1 restart their sequence at 1 mid-history")
+	}
+	if !found || r.Count(audit.KindContent) == 0 {
+		t.Fatalf("diagnoses %q", r.Diagnoses)
+	}
+}
