@@ -64,6 +64,11 @@ func (a *auditor) checkContent(out, dlq []Record) {
 				} else if home != part && !x.unkeyed[src] {
 					x.unkeyed[src] = true
 					a.diagnose("input not keyed by source_id: source %q in partitions %d and %d", src, home, part)
+					if a.only != nil {
+						// The whole-topic audit reports this from the outputs
+						// (checkSources); partition by partition it is seen here.
+						a.violate(KindPartition, []Ref{a.inputRef(i)}, "source %q has records in partitions %d and %d", src, home, part)
+					}
 				}
 				if !complete {
 					unchecked[src] = true

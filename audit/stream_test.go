@@ -39,7 +39,7 @@ func TestStreamMatchesCheck(t *testing.T) {
 
 	ins := append(standardInputs(), fixtureInput{partition: 1, value: validEvent("stray", "src-0", 0.5)})
 	r = streamCheck(process(t, cfg, ins, "g1"), cfg)
-	if len(r.Diagnoses) != 1 || !strings.Contains(r.Diagnoses[0], `source "src-0" in partitions 0 and 1`) {
+	if len(r.Diagnoses) != 1 || !strings.Contains(r.Diagnoses[0], `source "src-0" in partitions 0 and 1`) || r.Count(audit.KindPartition) != 1 {
 		t.Fatalf("diagnoses %q", r.Diagnoses)
 	}
 
