@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/rederive"
 )
 
 // Options tune Check.
@@ -19,6 +20,10 @@ type Options struct {
 	// start above 1, and records tracing to inputs outside the slice are
 	// not reported. Loss is still reported for every audited input.
 	PartialRange bool
+	// Rederive, when not nil, turns on the content audit: every output and
+	// dead letter is re-derived from its input with these processing
+	// settings, which must be the processor's (see checkContent).
+	Rederive *rederive.Config
 }
 
 func (o Options) withDefaults(in []Record) Options {
@@ -33,39 +38,71 @@ func (o Options) withDefaults(in []Record) Options {
 // committed; their order does not matter, the checks order by partition
 // and offset themselves. Check does not modify the slices.
 func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
-	opt = opt.withDefaults(in)
+	x := newCrossPartition()
+	r := check(in, out, dlq, opt.withDefaults(in), x, nil)
+	x.finish(&r)
+	sortViolations(&r)
+	return r
+}
+
+// check audits one batch of records: the whole topics, or (only not nil)
+// input partition *only with output and DLQ partitions *only. x carries
+// what spans partitions.
+func check(in []Record, out []Record, dlq []Record, opt Options, x *crossPartition, only *int32) Report {
 	a := &auditor{
-		opt:    opt,
-		in:     in,
-		byPos:  make(map[position]int, len(in)),
-		traces: make([]int, len(in)),
-		first:  make([]Ref, len(in)),
-		report: Report{Inputs: len(in), Outputs: len(out), DeadLetters: len(dlq)},
+		opt:      opt,
+		x:        x,
+		only:     only,
+		in:       in,
+		byPos:    make(map[position]int, len(in)),
+		traces:   make([]int, len(in)),
+		first:    make([]Ref, len(in)),
+		report:   Report{Inputs: len(in), Outputs: len(out), DeadLetters: len(dlq)},
+		claimOut: make([]int, len(in)),
+		claimDLQ: make([]int, len(in)),
+	}
+	for i := range in {
+		a.claimOut[i], a.claimDLQ[i] = -1, -1
 	}
 	for i := range in {
 		a.byPos[position{partition: in[i].Partition, offset: in[i].Offset}] = i
 	}
 	decoded := make([]decodedOutput, 0, len(out))
 	for i := range out {
-		if d, ok := a.checkOutput(&out[i]); ok {
+		d, ok := a.checkOutput(&out[i])
+		if d.input >= 0 && a.traces[d.input] == 1 {
+			a.claimOut[d.input] = i
+		}
+		if ok {
 			decoded = append(decoded, d)
 		}
 	}
 	for i := range dlq {
-		a.checkDeadLetter(&dlq[i])
+		if input := a.checkDeadLetter(&dlq[i]); input >= 0 && a.traces[input] == 1 {
+			a.claimDLQ[input] = i
+		}
 	}
 	a.checkExactlyOnce()
 	a.checkOrder(decoded)
+	a.countGroups(out, dlq)
+	if a.opt.Rederive != nil {
+		a.checkContent(out, dlq)
+	}
 
-	// Kind order first; within a kind the order of discovery, which is
-	// deterministic.
-	slices.SortStableFunc(a.report.Violations, func(x, y Violation) int { return x.Kind.rank() - y.Kind.rank() })
 	return a.report
+}
+
+// sortViolations puts kind order first; within a kind the order of
+// discovery, which is deterministic.
+func sortViolations(r *Report) {
+	slices.SortStableFunc(r.Violations, func(x, y Violation) int { return x.Kind.rank() - y.Kind.rank() })
 }
 
 // auditor carries one Check's state.
 type auditor struct {
 	opt   Options
+	x     *crossPartition
+	only  *int32
 	in    []Record
 	byPos map[position]int
 	// traces counts, per input record, the output and DLQ records that
@@ -74,7 +111,14 @@ type auditor struct {
 	traces []int
 	first  []Ref
 	extra  map[int][]Ref
-	report Report
+	// claimOut and claimDLQ are, per input record, the index of the first
+	// output or dead letter that traces to it, or -1.
+	claimOut, claimDLQ []int
+	// restarts counts, in the partition being re-derived, outputs numbered
+	// 1 where the replay gives more: sources whose state was lost.
+	restarts     int
+	firstRestart Ref
+	report       Report
 }
 
 func (a *auditor) violate(kind ViolationKind, refs []Ref, format string, args ...any) {
@@ -90,8 +134,15 @@ func (a *auditor) inputRef(i int) Ref {
 }
 
 // trace records that rec traces to input pos and returns the input's
-// index, or -1 when pos is not among the audited inputs.
+// index, or -1 when pos is not among the audited inputs, or
+// reportedElsewhere when it is in another partition than the one audited
+// (a partition violation, reported here).
 func (a *auditor) trace(rec *Record, pos position) int {
+	if a.only != nil && pos.partition != *a.only {
+		a.violate(KindPartition, []Ref{rec.ref(), {Topic: a.opt.InputTopic, Partition: pos.partition, Offset: pos.offset}},
+			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
+		return reportedElsewhere
+	}
 	i, ok := a.byPos[pos]
 	if !ok {
 		return -1
@@ -112,6 +163,9 @@ func (a *auditor) trace(rec *Record, pos position) int {
 	}
 	return i
 }
+
+// reportedElsewhere is trace's answer for a record of the wrong partition.
+const reportedElsewhere = -2
 
 // decodedOutput is what the order checks need of a decodable output.
 type decodedOutput struct {
@@ -136,7 +190,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	default:
 		input = a.trace(rec, pos)
 		switch {
-		case input < 0 && !a.opt.PartialRange:
+		case input == -1 && !a.opt.PartialRange:
 			a.violate(KindLineage, []Ref{rec.ref()}, "output traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
 		case input >= 0 && !headersPreserved(a.in[input].Headers, rec.Headers):
 			a.violate(KindLineage, []Ref{rec.ref(), a.inputRef(input)}, "output lost or reordered headers of its input record")
@@ -146,7 +200,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	o, err := event.ParseOutput(rec.Value)
 	if err != nil {
 		a.violate(KindDecode, []Ref{rec.ref()}, "%v", err)
-		return decodedOutput{}, false
+		return decodedOutput{input: input}, false
 	}
 	p, _ := event.ParsePriority([]byte(o.Priority)) // ParseOutput checked it
 	return decodedOutput{
@@ -161,8 +215,9 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 }
 
 // checkDeadLetter checks one DLQ record's error headers, its lineage and
-// that it is its input record byte for byte.
-func (a *auditor) checkDeadLetter(rec *Record) {
+// that it is its input record byte for byte (or a faithful truncation of
+// it), and returns the index of its input, or -1.
+func (a *auditor) checkDeadLetter(rec *Record) int {
 	var problems []string
 	reason, ok := header(rec.Headers, event.HeaderErrorReason)
 	if !ok {
@@ -186,26 +241,31 @@ func (a *auditor) checkDeadLetter(rec *Record) {
 		a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter headers: %s", strings.Join(problems, "; "))
 	}
 	if problem != "" || topic != a.opt.InputTopic {
-		return // cannot be traced
+		return -1 // cannot be traced
 	}
 
 	input := a.trace(rec, pos)
 	if input < 0 {
-		if !a.opt.PartialRange {
+		if input == -1 && !a.opt.PartialRange {
 			a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
 		}
-		return
+		return -1
 	}
 	orig := &a.in[input]
 	switch {
 	case !sameBytes(orig.Key, rec.Key):
 		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter key %s differs from the input key %s", describeBytes(rec.Key), describeBytes(orig.Key))
+	case isTruncated(rec.Headers):
+		if problem := truncationProblem(orig.Value, rec); problem != "" {
+			a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "truncated dead letter: %s", problem)
+		}
 	case !sameBytes(orig.Value, rec.Value):
 		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter value %s differs from the input value %s", describeBytes(rec.Value), describeBytes(orig.Value))
 	}
 	if !headersPreserved(orig.Headers, rec.Headers) {
 		a.violate(KindDLQHeaders, []Ref{rec.ref(), a.inputRef(input)}, "dead letter lost or reordered headers of its input record")
 	}
+	return input
 }
 
 // checkExactlyOnce reports inputs traced by no record (loss) or by more

@@ -15,12 +15,23 @@ type jsonReport struct {
 	DeadLetters int             `json:"dead_letters"`
 	Counts      map[string]int  `json:"violation_counts"`
 	Violations  []jsonViolation `json:"violations"`
+	Diagnoses   []string        `json:"diagnoses"`
+	Unchecked   []jsonUnchecked `json:"unchecked_history"`
+}
+
+type jsonUnchecked struct {
+	Partition   int32    `json:"partition"`
+	FirstOffset int64    `json:"first_offset"`
+	Sources     []string `json:"sources"`
 }
 
 type jsonViolation struct {
 	Kind    string    `json:"kind"`
 	Message string    `json:"message"`
 	Refs    []jsonRef `json:"refs"`
+	Field   string    `json:"field,omitempty"`
+	Want    string    `json:"want,omitempty"`
+	Got     string    `json:"got,omitempty"`
 }
 
 type jsonRef struct {
@@ -46,6 +57,11 @@ func (r Report) WriteJSON(w io.Writer) error {
 		DeadLetters: r.DeadLetters,
 		Counts:      map[string]int{},
 		Violations:  make([]jsonViolation, 0, len(r.Violations)),
+		Diagnoses:   append([]string{}, r.Diagnoses...),
+		Unchecked:   make([]jsonUnchecked, 0, len(r.Unchecked)),
+	}
+	for _, u := range r.Unchecked {
+		out.Unchecked = append(out.Unchecked, jsonUnchecked{Partition: u.Partition, FirstOffset: u.FirstOffset, Sources: u.Sources})
 	}
 	for _, v := range r.Violations {
 		out.Counts[string(v.Kind)]++
@@ -53,7 +69,7 @@ func (r Report) WriteJSON(w io.Writer) error {
 		for i, ref := range v.Refs {
 			refs[i] = jsonRef{Topic: ref.Topic, Partition: ref.Partition, Offset: ref.Offset}
 		}
-		out.Violations = append(out.Violations, jsonViolation{Kind: string(v.Kind), Message: v.Message, Refs: refs})
+		out.Violations = append(out.Violations, jsonViolation{Kind: string(v.Kind), Message: v.Message, Refs: refs, Field: v.Field, Want: v.Want, Got: v.Got})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

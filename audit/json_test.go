@@ -15,7 +15,7 @@ func TestWriteJSON(t *testing.T) {
 		{
 			name:   "ok has an empty violations array",
 			report: Report{Inputs: 3, Outputs: 2, DeadLetters: 1},
-			want:   `{"ok":true,"inputs":3,"outputs":2,"dead_letters":1,"violation_counts":{},"violations":[]}` + "\n",
+			want:   `{"ok":true,"inputs":3,"outputs":2,"dead_letters":1,"violation_counts":{},"violations":[],"diagnoses":[],"unchecked_history":[]}` + "\n",
 		},
 		{
 			name: "violations keep their order and refs, counts per kind",
@@ -27,7 +27,7 @@ func TestWriteJSON(t *testing.T) {
 			want: `{"ok":false,"inputs":3,"outputs":3,"dead_letters":0,"violation_counts":{"duplicate":2,"loss":1},"violations":[` +
 				`{"kind":"loss","message":"lost <&>","refs":[{"topic":"in","partition":1,"offset":7}]},` +
 				`{"kind":"duplicate","message":"twice","refs":[{"topic":"in","partition":0,"offset":2},{"topic":"out","partition":0,"offset":4},{"topic":"out","partition":0,"offset":9}]},` +
-				`{"kind":"duplicate","message":"again","refs":[{"topic":"in","partition":0,"offset":3},{"topic":"out","partition":0,"offset":5},{"topic":"out","partition":0,"offset":6}]}]}` + "\n",
+				`{"kind":"duplicate","message":"again","refs":[{"topic":"in","partition":0,"offset":3},{"topic":"out","partition":0,"offset":5},{"topic":"out","partition":0,"offset":6}]}],"diagnoses":[],"unchecked_history":[]}` + "\n",
 		},
 	}
 	for _, tt := range tests {

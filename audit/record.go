@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // Header is a record header. It has the shape of kgo.RecordHeader, so a
@@ -20,6 +21,8 @@ type Record struct {
 	// Key and Value keep Kafka's distinction between null (nil) and empty.
 	Key, Value []byte
 	Headers    []Header
+	// Timestamp is the broker timestamp: an input's received_at.
+	Timestamp time.Time
 }
 
 // Ref names one record: where a violation can be looked at.

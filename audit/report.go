@@ -23,7 +23,9 @@ const (
 	KindDLQAltered ViolationKind = "dlq_altered"
 	// KindDLQHeaders: a DLQ record lacks one of the five error headers, has
 	// an unknown reason code, an empty message, a wrong topic, or lost an
-	// input header.
+	// input header; with the content audit also a reason that is not the
+	// one its input gives (or any reason for a valid event the broker did
+	// not refuse).
 	KindDLQHeaders ViolationKind = "dlq_headers"
 	// KindLineage: an output record's lineage headers are missing, malformed
 	// or name another topic or an input record not audited, or an input
@@ -50,6 +52,10 @@ const (
 	KindWindowOrder ViolationKind = "window_order"
 	// KindDecode: an output value is not a valid output event.
 	KindDecode ViolationKind = "decode"
+	// KindContent: an output field differs from what its input record (and
+	// the source's history) gives, or an output exists for an input that
+	// intake rejects.
+	KindContent ViolationKind = "content"
 )
 
 // Kinds lists every violation kind in report order.
@@ -57,7 +63,7 @@ func Kinds() []ViolationKind {
 	return []ViolationKind{
 		KindLoss, KindDuplicate, KindDLQAltered, KindDLQHeaders, KindLineage, KindPartition,
 		KindSequenceGap, KindSequenceOrder, KindPublishSequence, KindMergeOrder, KindWindowOrder,
-		KindDecode,
+		KindDecode, KindContent,
 	}
 }
 
@@ -77,6 +83,19 @@ type Violation struct {
 	Kind    ViolationKind
 	Message string
 	Refs    []Ref
+	// Field, Want and Got are set by the content checks: the output member
+	// (or "reason", "(outcome)"), its re-derived value and the recorded one.
+	Field, Want, Got string
+}
+
+// UncheckedHistory is an input partition whose history the audit does not
+// see from its start: the fields of its sources' outputs that depend on
+// earlier events (sequence numbers, anomaly verdicts, the signature) could
+// not be re-derived, only the others.
+type UncheckedHistory struct {
+	Partition   int32
+	FirstOffset int64
+	Sources     []string
 }
 
 // Report is the result of Check.
@@ -85,6 +104,11 @@ type Report struct {
 	// Violations are grouped by kind, in the order of Kinds, and within a
 	// kind in a deterministic order (input, offset or source order).
 	Violations []Violation
+	// Diagnoses name recognisable causes of violations, one line each.
+	Diagnoses []string
+	// Unchecked lists the partitions whose stateful fields were not
+	// re-derived (content audit only).
+	Unchecked []UncheckedHistory
 }
 
 // OK reports whether no invariant is broken.
@@ -113,9 +137,19 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(bw, "audit: %d input records, %d outputs, %d dead letters: ", r.Inputs, r.Outputs, r.DeadLetters)
 	if r.OK() {
 		fmt.Fprintln(bw, "OK")
+	} else {
+		fmt.Fprintf(bw, "%d violations\n", len(r.Violations))
+	}
+	for _, d := range r.Diagnoses {
+		fmt.Fprintf(bw, "diagnosis: %s\n", d)
+	}
+	for _, u := range r.Unchecked {
+		fmt.Fprintf(bw, "partition %d starts at offset %d: sequence numbers, anomaly verdicts and signatures of %d sources not re-derived (%s)\n",
+			u.Partition, u.FirstOffset, len(u.Sources), abbreviateList(u.Sources, examplesPerKind))
+	}
+	if r.OK() {
 		return bw.Flush()
 	}
-	fmt.Fprintf(bw, "%d violations\n", len(r.Violations))
 	for _, k := range Kinds() {
 		n := r.Count(k)
 		if n == 0 {
@@ -140,4 +174,17 @@ func (r Report) WriteText(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// abbreviateList quotes the first n names and counts the rest.
+func abbreviateList(names []string, n int) string {
+	q := make([]string, 0, n+1)
+	for i, s := range names {
+		if i == n {
+			q = append(q, fmt.Sprintf("… and %d more", len(names)-n))
+			break
+		}
+		q = append(q, fmt.Sprintf("%q", s))
+	}
+	return strings.Join(q, ", ")
 }

@@ -17,6 +17,11 @@ import (
 // bounds the read. It is how tests and `eventproc verify` see what a
 // read_committed consumer would.
 func Snapshot(ctx context.Context, cfg ClientConfig, topics ...string) (map[string][]InRecord, error) {
+	return snapshot(ctx, cfg, topics, func(int32) bool { return true })
+}
+
+// snapshot is Snapshot of the partitions for which keep is true.
+func snapshot(ctx context.Context, cfg ClientConfig, topics []string, keep func(partition int32) bool) (map[string][]InRecord, error) {
 	opts, err := cfg.Options()
 	if err != nil {
 		return nil, err
@@ -47,7 +52,7 @@ func Snapshot(ctx context.Context, cfg ClientConfig, topics ...string) (map[stri
 	last := map[string]map[int32]int64{}
 	ends.Each(func(o kadm.ListedOffset) {
 		s, _ := starts.Lookup(o.Topic, o.Partition)
-		if o.Offset <= s.Offset {
+		if o.Offset <= s.Offset || !keep(o.Partition) {
 			return
 		}
 		if consume[o.Topic] == nil {
@@ -119,7 +124,7 @@ func AuditRecords(rs []InRecord) []audit.Record {
 		for j, h := range r.Headers {
 			hs[j] = audit.Header(h)
 		}
-		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs}
+		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs, Timestamp: r.Timestamp}
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"slices"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,8 +19,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventproc/eventproc/enrich"
-	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )
@@ -100,7 +99,7 @@ func topicFlags() []cli.Flag {
 
 func runFlags() []cli.Flag {
 	host, _ := os.Hostname()
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Name: flagGroup, Value: "eventproc", Category: categoryTopics,
 			Usage: "consumer group; the state changelog is <group>-state", EnvVars: envVars(flagGroup)},
 		&cli.StringFlag{Name: flagInstanceID, Value: host, Category: categoryTopics,
@@ -125,30 +124,20 @@ func runFlags() []cli.Flag {
 			Usage: "longest wait between retries", EnvVars: envVars(flagRetryBackoffMax)},
 		&cli.IntFlag{Name: flagMaxRetries, Value: processor.DefaultMaxRetries, Category: categoryWindows,
 			Usage: "consecutive failed windows before exiting non-zero (records are never skipped)", EnvVars: envVars(flagMaxRetries)},
-		&cli.IntFlag{Name: flagMaxEventBytes, Value: intake.DefaultMaxEventBytes, Category: categoryProcessing,
-			Usage: "larger record values are dead-lettered as too_large", EnvVars: envVars(flagMaxEventBytes)},
-		&cli.IntFlag{Name: flagMaxDepth, Value: intake.DefaultMaxDepth, Category: categoryProcessing,
-			Usage: "deeper JSON nesting is dead-lettered as too_deep", EnvVars: envVars(flagMaxDepth)},
-		&cli.DurationFlag{Name: flagMaxClockSkew, Value: intake.DefaultMaxClockSkew, Category: categoryProcessing,
-			Usage: "timestamps further in the future than this (or before 2000) are replaced by received_at", EnvVars: envVars(flagMaxClockSkew)},
-		&cli.Float64Flag{Name: flagAnomalyAlpha, Value: enrich.DefaultAlpha, Category: categoryProcessing,
-			Usage: "EWMA weight of the per-source anomaly baselines, in (0, 1]", EnvVars: envVars(flagAnomalyAlpha)},
-		&cli.Uint64Flag{Name: flagAnomalyWarmUp, Value: enrich.DefaultWarmUp, Category: categoryProcessing,
-			Usage: "events per source before z-score anomalies are reported", EnvVars: envVars(flagAnomalyWarmUp)},
-		&cli.Float64Flag{Name: flagAnomalyZ, Value: enrich.DefaultZThreshold, Category: categoryProcessing,
-			Usage: "z-score beyond which load or inter-arrival time is anomalous", EnvVars: envVars(flagAnomalyZ)},
-		&cli.BoolFlag{Name: flagRedactMetadata, Category: categoryProcessing,
-			Usage: "omit metadata from output events (its hash and derived values stay)", EnvVars: envVars(flagRedactMetadata)},
 		&cli.StringFlag{Name: flagMetricsAddr, Value: ":9464", Category: categoryOperations,
 			Usage: "listen address of /metrics, /healthz and /readyz (empty disables)", EnvVars: envVars(flagMetricsAddr)},
 		&cli.IntFlag{Name: flagMemoryLimitMB, Category: categoryOperations,
 			Usage: "soft memory limit in MiB for the Go runtime (GC works harder near it; 0 keeps GOMEMLIMIT or none); set ~80% of a container's limit", EnvVars: envVars(flagMemoryLimitMB)},
 	}
+	// The processing flags keep their place in the help, before the
+	// operations flags.
+	ops := len(flags) - 2
+	return slices.Concat(flags[:ops], processingFlags(), flags[ops:])
 }
 
 // processorConfig reads the run flags shared by run and demo.
 func processorConfig(c *cli.Context) processor.Config {
-	return processor.Config{
+	cfg := processor.Config{
 		Client:             clientConfigFrom(c),
 		InputTopic:         c.String(flagInputTopic),
 		OutputTopic:        c.String(flagOutputTopic),
@@ -165,18 +154,10 @@ func processorConfig(c *cli.Context) processor.Config {
 		RetryBackoff:       c.Duration(flagRetryBackoff),
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
-		Intake: intake.Config{
-			MaxEventBytes: c.Int(flagMaxEventBytes),
-			MaxDepth:      c.Int(flagMaxDepth),
-			MaxClockSkew:  c.Duration(flagMaxClockSkew),
-		},
-		Enrich: enrich.Config{
-			Alpha:      c.Float64(flagAnomalyAlpha),
-			WarmUp:     c.Uint64(flagAnomalyWarmUp),
-			ZThreshold: c.Float64(flagAnomalyZ),
-		},
-		RedactMetadata: c.Bool(flagRedactMetadata),
 	}
+	p := processingConfigFrom(c)
+	cfg.Intake, cfg.Enrich, cfg.RedactMetadata = p.Intake, p.Enrich, p.RedactMetadata
+	return cfg
 }
 
 // runConfigFrom builds and checks the processor configuration from the

@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/eventproc/eventproc/audit"
-	"github.com/eventproc/eventproc/event"
-	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/progress"
+	"github.com/eventproc/eventproc/rederive"
 )
 
 // Names of the verify command's own flags.
@@ -21,6 +22,7 @@ const (
 	flagJSON         = "json"
 	flagPartialRange = "partial-range"
 	flagTimeout      = "timeout"
+	flagWaitQuiet    = "wait-quiet"
 )
 
 // defaultVerifyTimeout bounds reading the three topics: generous, since a
@@ -28,32 +30,76 @@ const (
 // a dead producer holds the last stable offset back until it times out.
 const defaultVerifyTimeout = 5 * time.Minute
 
+// quietPoll is how often --wait-quiet looks at the group.
+const quietPoll = 500 * time.Millisecond
+
 func verifyCommand() *cli.Command {
+	flags := verifyFlags()
 	return &cli.Command{
 		Name:  "verify",
-		Usage: "audit the input, output and dead-letter topics against the exactly-once contract",
+		Usage: "audit the input, output and dead-letter topics: exactly-once and every output re-derived from its input",
 		Description: "Reads the three topics whole, read_committed up to their last stable offsets, and checks\n" +
-			"contract sections 3 to 5: every input record is in the output or the DLQ exactly once (traced\n" +
-			"by the lineage headers, not by event ids), in its own partition; dead letters are byte-identical\n" +
-			"to their input and carry the reason their value actually has (re-decoded with --max-event-bytes\n" +
-			"and --max-depth, which must match the processor's); per-source sequence numbers and per-partition\n" +
-			"publish sequences run 1, 2, 3, … in input order; windows are contiguous and merge-ordered.\n" +
+			"that every input record is in the output or the DLQ exactly once (traced by the lineage headers,\n" +
+			"not by event ids), in its own partition; dead letters are byte-identical to their input (or a\n" +
+			"faithful truncation); per-source sequence numbers and per-partition publish sequences run\n" +
+			"1, 2, 3, … in input order; windows are contiguous and merge-ordered. Then it replays each input\n" +
+			"partition through intake, classification and enrichment from an empty state and compares every\n" +
+			"output field and dead-letter reason with what its input gives. The processing flags must be the\n" +
+			"processor's: give verify the same --config file, environment or flags as run.\n" +
 			"Prints a report naming the first offending records of each violation (or --json) and exits 1\n" +
-			"on any violation. Audit the topics of a quiet group: records still in flight count as lost.",
-		Flags: append(append(topicFlags(),
-			&cli.BoolFlag{Name: flagJSON, Category: categoryOutput,
-				Usage: "print the report as one JSON object (every violation) instead of text", EnvVars: envVars(flagJSON)},
-			&cli.BoolFlag{Name: flagPartialRange, Category: categoryProcessing,
-				Usage:   "the topics hold a slice of a longer history (retention deleted the oldest records): sequences may start above 1 and records tracing to deleted inputs are not reported",
-				EnvVars: envVars(flagPartialRange)},
-			&cli.IntFlag{Name: flagMaxEventBytes, Value: intake.DefaultMaxEventBytes, Category: categoryProcessing,
-				Usage: "the processor's --max-event-bytes, to re-derive dead-letter reasons", EnvVars: envVars(flagMaxEventBytes)},
-			&cli.IntFlag{Name: flagMaxDepth, Value: intake.DefaultMaxDepth, Category: categoryProcessing,
-				Usage: "the processor's --max-depth, to re-derive dead-letter reasons", EnvVars: envVars(flagMaxDepth)},
-			&cli.DurationFlag{Name: flagTimeout, Value: defaultVerifyTimeout, Category: categoryConnection,
-				Usage: "give up reading the topics after this long", EnvVars: envVars(flagTimeout)},
-		), clientFlags()...),
+			"on any violation. Audit the topics of a quiet group (--wait-quiet): records still in flight count as lost.",
+		Flags:  flags,
+		Before: verifyConfigFileBefore(flags),
 		Action: runVerify,
+	}
+}
+
+// verifyFlags are verify's flags. The topic, processing and connection
+// flags are run's, settable from run's configuration file.
+func verifyFlags() []cli.Flag {
+	var flags []cli.Flag
+	flags = append(flags, topicFlags()...)
+	flags = append(flags, processingFlags()...)
+	flags = append(flags,
+		&cli.StringFlag{Name: flagGroup, Value: "eventproc", Category: categoryTopics,
+			Usage: "the processor's consumer group, for --" + flagWaitQuiet, EnvVars: envVars(flagGroup)},
+		&cli.BoolFlag{Name: flagJSON, Category: categoryOutput,
+			Usage: "print the report as one JSON object (every violation) instead of text", EnvVars: envVars(flagJSON)},
+		&cli.BoolFlag{Name: flagPartialRange, Category: categoryProcessing,
+			Usage:   "the topics hold a slice of a longer history (retention deleted the oldest records): sequences may start above 1 and records tracing to deleted inputs are not reported",
+			EnvVars: envVars(flagPartialRange)},
+		&cli.DurationFlag{Name: flagWaitQuiet, Category: categoryConnection,
+			Usage: "before auditing, wait until the group has had no lag and no open transaction for this long (0: audit at once)", EnvVars: envVars(flagWaitQuiet)},
+		&cli.DurationFlag{Name: flagTimeout, Value: defaultVerifyTimeout, Category: categoryConnection,
+			Usage: "give up waiting and reading the topics after this long", EnvVars: envVars(flagTimeout)},
+	)
+	flags = append(flags, clientFlags()...)
+	flags = fileConfigurable(flags)
+	for _, f := range configFlags() {
+		if f.Names()[0] == flagConfig {
+			flags = append(flags, f)
+		}
+	}
+	return flags
+}
+
+// verifyConfigFileBefore reads run's configuration file: every key must
+// be one of run's flags, and those verify has are applied to it, so that
+// verify audits with exactly the settings the service used.
+func verifyConfigFileBefore(own []cli.Flag) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		path := c.String(flagConfig)
+		if path == "" {
+			return nil
+		}
+		src, err := loadConfigFile(path, runCommandFlags())
+		if err != nil {
+			return asUsageError(err)
+		}
+		if err := altsrc.ApplyInputSourceValues(c, src, own); err != nil {
+			return usageErrorf("--%s %s: %w", flagConfig, path, err)
+		}
+		return nil
 	}
 }
 
@@ -63,9 +109,10 @@ const categoryOutput = "Output"
 type verifyConfig struct {
 	client             kafkaio.ClientConfig
 	input, output, dlq string
+	group              string
 	json, partialRange bool
-	intake             intake.Config
-	timeout            time.Duration
+	processing         rederive.Config
+	waitQuiet, timeout time.Duration
 }
 
 func verifyConfigFrom(c *cli.Context) (verifyConfig, error) {
@@ -74,15 +121,17 @@ func verifyConfigFrom(c *cli.Context) (verifyConfig, error) {
 		input:        c.String(flagInputTopic),
 		output:       c.String(flagOutputTopic),
 		dlq:          c.String(flagDLQTopic),
+		group:        c.String(flagGroup),
 		json:         c.Bool(flagJSON),
 		partialRange: c.Bool(flagPartialRange),
-		intake:       intake.Config{MaxEventBytes: c.Int(flagMaxEventBytes), MaxDepth: c.Int(flagMaxDepth)}.WithDefaults(),
+		processing:   processingConfigFrom(c).WithDefaults(),
+		waitQuiet:    c.Duration(flagWaitQuiet),
 		timeout:      c.Duration(flagTimeout),
 	}
 	if err := cfg.client.Validate(); err != nil {
 		return cfg, asUsageError(err)
 	}
-	if err := cfg.intake.Validate(); err != nil {
+	if err := cfg.processing.Validate(); err != nil {
 		return cfg, asUsageError(err)
 	}
 	switch {
@@ -92,6 +141,10 @@ func verifyConfigFrom(c *cli.Context) (verifyConfig, error) {
 		return cfg, usageErrorf("--%s, --%s and --%s must name three distinct topics", flagInputTopic, flagOutputTopic, flagDLQTopic)
 	case cfg.timeout <= 0:
 		return cfg, usageErrorf("--%s must be positive, got %s", flagTimeout, cfg.timeout)
+	case cfg.waitQuiet < 0:
+		return cfg, usageErrorf("--%s must not be negative, got %s", flagWaitQuiet, cfg.waitQuiet)
+	case cfg.waitQuiet > 0 && cfg.group == "":
+		return cfg, usageErrorf("--%s needs --%s", flagWaitQuiet, flagGroup)
 	}
 	return cfg, nil
 }
@@ -107,17 +160,16 @@ func runVerify(c *cli.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Context, cfg.timeout)
 	defer cancel()
-	topics, err := kafkaio.Snapshot(ctx, cfg.client, cfg.input, cfg.output, cfg.dlq)
-	if err != nil {
-		return fmt.Errorf("read topics %s, %s, %s: %w", cfg.input, cfg.output, cfg.dlq, err)
+	if cfg.waitQuiet > 0 {
+		fmt.Fprintf(c.App.ErrWriter, "verify: waiting until group %s has been quiet for %s\n", cfg.group, cfg.waitQuiet)
+		if err := kafkaio.WaitQuiet(ctx, cfg.client, cfg.group, cfg.input, []string{cfg.output, cfg.dlq}, cfg.waitQuiet, quietPoll, nil); err != nil {
+			return err
+		}
 	}
-	in, out, dlq := kafkaio.AuditRecords(topics[cfg.input]), kafkaio.AuditRecords(topics[cfg.output]), kafkaio.AuditRecords(topics[cfg.dlq])
-	report := audit.Check(in, out, dlq, audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange})
-	reasons, err := checkDeadLetterReasons(dlq, cfg.intake)
+	report, err := auditByPartition(ctx, c.App.ErrWriter, cfg)
 	if err != nil {
 		return err
 	}
-	report = withViolations(report, reasons)
 
 	if cfg.json {
 		err = report.WriteJSON(c.App.Writer)
@@ -134,72 +186,38 @@ func runVerify(c *cli.Context) error {
 	return nil
 }
 
-// checkDeadLetterReasons re-decodes every dead letter's value and reports
-// those whose reason header is a known code other than the one the
-// decoder gives (or that the decoder accepts). The audit itself checks
-// only that the code is known: it must not import the stages it audits,
-// while this command may, and the reason is a pure function of the value
-// and the two limits. Missing and unknown codes are left to the audit.
-func checkDeadLetterReasons(dlq []audit.Record, cfg intake.Config) ([]audit.Violation, error) {
-	dec, err := intake.NewDecoder(cfg)
-	if err != nil {
-		return nil, asUsageError(err)
+// auditByPartition reads the three topics one partition number at a time
+// and audits each as it is read, so memory is bounded by the largest
+// partition. On a terminal it shows how many input records are audited.
+func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (audit.Report, error) {
+	stream := audit.NewStream(audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
+	var bar *progress.Reporter
+	if progress.IsTerminal(stderr) {
+		total, err := kafkaio.CountRecords(ctx, cfg.client, cfg.input)
+		if err != nil {
+			return audit.Report{}, err
+		}
+		bar = progress.New(stderr, "audited input records", total)
+		barCtx, stopBar := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { // redraws the line; exits when the audit ends
+			defer close(done)
+			bar.Run(barCtx)
+		}()
+		defer func() { stopBar(); <-done; bar.Done() }()
 	}
-	var vs []audit.Violation
-	var ev event.Event
-	for i := range dlq {
-		rec := &dlq[i]
-		got, ok := lastHeader(rec.Headers, event.HeaderErrorReason)
-		if !ok {
-			continue
+	topics := []string{cfg.input, cfg.output, cfg.dlq}
+	err := kafkaio.SnapshotByPartition(ctx, cfg.client, topics, func(p int32, recs map[string][]kafkaio.InRecord) error {
+		stream.Partition(p, kafkaio.AuditRecords(recs[cfg.input]), kafkaio.AuditRecords(recs[cfg.output]), kafkaio.AuditRecords(recs[cfg.dlq]))
+		if bar != nil {
+			bar.Add(int64(len(recs[cfg.input])))
 		}
-		if _, known := event.ParseReason(got); !known {
-			continue
-		}
-		want := ""
-		if err := dec.Decode(rec.Value, time.Now(), &ev); err != nil {
-			var ve *intake.ValidationError
-			want = event.ReasonInvalidJSON.String() // as the processor does for a non-validation error
-			if errors.As(err, &ve) {
-				want = ve.Reason.String()
-			}
-		}
-		ref := audit.Ref{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset}
-		switch {
-		case want == "":
-			vs = append(vs, audit.Violation{Kind: audit.KindDLQHeaders, Refs: []audit.Ref{ref},
-				Message: fmt.Sprintf("dead letter has reason %q but its value is a valid event", got)})
-		case want != got:
-			vs = append(vs, audit.Violation{Kind: audit.KindDLQHeaders, Refs: []audit.Ref{ref},
-				Message: fmt.Sprintf("dead letter has reason %q but its value is rejected as %q", got, want)})
-		}
-	}
-	return vs, nil
-}
-
-// lastHeader returns the value of the last header named key, as the audit
-// reads headers: eventproc appends its own after the inherited ones.
-func lastHeader(hs []audit.Header, key string) (string, bool) {
-	for i := len(hs) - 1; i >= 0; i-- {
-		if hs[i].Key == key {
-			return string(hs[i].Value), true
-		}
-	}
-	return "", false
-}
-
-// withViolations adds vs to r, keeping the report's order: by kind in the
-// order of audit.Kinds, then in discovery order.
-func withViolations(r audit.Report, vs []audit.Violation) audit.Report {
-	if len(vs) == 0 {
-		return r
-	}
-	r.Violations = append(slices.Clip(r.Violations), vs...)
-	kinds := audit.Kinds()
-	slices.SortStableFunc(r.Violations, func(a, b audit.Violation) int {
-		return slices.Index(kinds, a.Kind) - slices.Index(kinds, b.Kind)
+		return nil
 	})
-	return r
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("read topics %s, %s, %s: %w", cfg.input, cfg.output, cfg.dlq, err)
+	}
+	return stream.Report(), nil
 }
 
 // violationSummary is "loss 2, duplicate 1": the kinds found and their counts.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,6 +29,7 @@ type verifyReport struct {
 	Violations  []struct {
 		Kind    string `json:"kind"`
 		Message string `json:"message"`
+		Field   string `json:"field"`
 		Refs    []struct {
 			Topic     string `json:"topic"`
 			Partition int32  `json:"partition"`
@@ -67,6 +70,48 @@ type plantCase struct {
 	// ("topic/partition@offset", topics named "in", "out" and "dlq" for
 	// the case's input, output and DLQ topics) the report must name.
 	plant func(t *testing.T, p *plantedTopics) (kind, ref string)
+	// field, when set, is the field the violation must name.
+	field string
+}
+
+// hasField reports whether the report has a violation of kind on field.
+func (r verifyReport) hasField(kind, field string) bool {
+	for _, v := range r.Violations {
+		if v.Kind == kind && v.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// editOutput rewrites member name of an output value: old must occur.
+func editOutput(t *testing.T, v []byte, name string, edit func(old string) string) []byte {
+	t.Helper()
+	re := regexp.MustCompile(`"` + regexp.QuoteMeta(name) + `":("[^"]*"|[-0-9.eE+]+|true|false)`)
+	m := re.FindSubmatchIndex(v)
+	if m == nil {
+		t.Fatalf("no member %s in %s", name, v)
+	}
+	out := append([]byte(nil), v[:m[2]]...)
+	out = append(out, edit(string(v[m[2]:m[3]]))...)
+	return append(out, v[m[3]:]...)
+}
+
+// forge replaces an output's value by an invented event that keeps the
+// real one's ids, sequence numbers and lineage headers.
+func forge(t *testing.T, v []byte) []byte {
+	t.Helper()
+	o, err := event.ParseOutput(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Category, o.Payload = "ALERT", json.RawMessage(`{"invented":true}`)
+	o.Derived.ProcessingSignature, o.Derived.WindowID = "000000000000", "made-up-window"
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 var (
@@ -171,7 +216,7 @@ func header(hs []kafkaio.Header, key string) string {
 
 func plantCases(input string) []plantCase {
 	return []plantCase{
-		{"loss", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "loss", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			// The last output of a partition: dropping it leaves no gap
 			// in any sequence, only the loss.
 			i := lastIn(t, p.out, 0)
@@ -179,7 +224,7 @@ func plantCases(input string) []plantCase {
 			p.out = append(p.out[:i:i], p.out[i+1:]...)
 			return "loss", ref
 		}},
-		{"duplicate", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "duplicate", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			for _, r := range p.out {
 				if r.Partition == 1 {
 					p.out = append(p.out, r)
@@ -189,19 +234,19 @@ func plantCases(input string) []plantCase {
 			t.Fatal("no output in partition 1")
 			return "", ""
 		}},
-		{"sequence gap", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "sequence gap", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			// A source's outputs share a partition, so the partition's
 			// last output is its source's last: a number is skipped.
 			i := lastIn(t, p.out, 2)
 			p.out[i].Value = bump(t, sequenceMember, p.out[i].Value)
 			return "sequence_gap", fmt.Sprintf("out/2@%d", positionInPartition(p.out, i))
 		}},
-		{"publish sequence gap", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "publish sequence gap", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			i := lastIn(t, p.out, 0)
 			p.out[i].Value = bump(t, publishMember, p.out[i].Value)
 			return "publish_sequence", fmt.Sprintf("out/0@%d", positionInPartition(p.out, i))
 		}},
-		{"reorder outputs", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "reorder outputs", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			// Swap a source's first two outputs in partition 1: each
 			// still carries its own input's sequence number, but the
 			// partition's publish sequence no longer runs in offset order.
@@ -209,7 +254,7 @@ func plantCases(input string) []plantCase {
 			p.out[i], p.out[j] = p.out[j], p.out[i]
 			return "publish_sequence", ""
 		}},
-		{"reorder sequence numbers", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "reorder sequence numbers", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			// Swap the sequence numbers of a source's first two outputs in
 			// partition 2: the numbers no longer follow the input order.
 			i, j := sameSourcePair(t, p.out, 2)
@@ -218,7 +263,7 @@ func plantCases(input string) []plantCase {
 			p.out[j].Value = bytes.Replace(p.out[j].Value, sj, si, 1)
 			return "sequence_order", fmt.Sprintf("out/2@%d", positionInPartition(p.out, j))
 		}},
-		{"wrong reason", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "wrong reason", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			// A known reason code, but not the one the value has.
 			got := header(p.dlq[0].Headers, event.HeaderErrorReason)
 			wrong := event.ReasonInvalidJSON.String()
@@ -228,11 +273,46 @@ func plantCases(input string) []plantCase {
 			p.dlq[0].Headers = withHeader(p.dlq[0].Headers, event.HeaderErrorReason, wrong)
 			return "dlq_headers", fmt.Sprintf("dlq/%d@0", p.dlq[0].Partition)
 		}},
-		{"unknown reason", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "unknown reason", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			p.dlq[0].Headers = withHeader(p.dlq[0].Headers, event.HeaderErrorReason, "mystery")
 			return "dlq_headers", fmt.Sprintf("dlq/%d@0", p.dlq[0].Partition)
 		}},
-		{"altered dead letter", func(t *testing.T, p *plantedTopics) (string, string) {
+		{name: "forged output", field: "payload", plant: func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 1)
+			p.out[i].Value = forge(t, p.out[i].Value)
+			return "content", fmt.Sprintf("out/1@%d", positionInPartition(p.out, i))
+		}},
+		{name: "altered category", field: "category", plant: func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 0)
+			p.out[i].Value = editOutput(t, p.out[i].Value, "category", func(old string) string {
+				if old == `"ALERT"` {
+					return `"NORMAL"`
+				}
+				return `"ALERT"`
+			})
+			return "content", fmt.Sprintf("out/0@%d", positionInPartition(p.out, i))
+		}},
+		{name: "altered risk score", field: "derived_fields.risk_score", plant: func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 2)
+			p.out[i].Value = editOutput(t, p.out[i].Value, "risk_score", func(string) string { return "0.123" })
+			return "content", fmt.Sprintf("out/2@%d", positionInPartition(p.out, i))
+		}},
+		{name: "altered signature", field: "derived_fields.processing_signature", plant: func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 0)
+			p.out[i].Value = editOutput(t, p.out[i].Value, "processing_signature", func(string) string { return `"000000000000"` })
+			return "content", fmt.Sprintf("out/0@%d", positionInPartition(p.out, i))
+		}},
+		{name: "altered metadata hash", field: "metadata_hash", plant: func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 1)
+			p.out[i].Value = editOutput(t, p.out[i].Value, "metadata_hash", func(string) string { return `"` + strings.Repeat("ab", 32) + `"` })
+			return "content", fmt.Sprintf("out/1@%d", positionInPartition(p.out, i))
+		}},
+		{name: "altered sequence number", field: "sequence_number", plant: func(t *testing.T, p *plantedTopics) (string, string) {
+			i := lastIn(t, p.out, 2)
+			p.out[i].Value = bump(t, sequenceMember, p.out[i].Value)
+			return "content", fmt.Sprintf("out/2@%d", positionInPartition(p.out, i))
+		}},
+		{name: "altered dead letter", plant: func(t *testing.T, p *plantedTopics) (string, string) {
 			i := len(p.dlq) - 1
 			v := append([]byte(nil), p.dlq[i].Value...)
 			v[len(v)/2] ^= 0x20
@@ -303,6 +383,9 @@ func TestVerifyPassesAProcessedRunAndCatchesEveryPlantedViolation(t *testing.T) 
 			if ref != "" && !rep.names(kind, ref) {
 				t.Errorf("no %s violation names %s:\n%s", kind, ref, stdout)
 			}
+			if c.field != "" && !rep.hasField(kind, c.field) {
+				t.Errorf("no %s violation on field %s:\n%s", kind, c.field, stdout)
+			}
 			if !strings.Contains(stderr, "exactly-once violations found: ") || !strings.Contains(stderr, kind+" ") {
 				t.Errorf("stderr does not name the kind %s: %q", kind, stderr)
 			}
@@ -313,6 +396,9 @@ func TestVerifyPassesAProcessedRunAndCatchesEveryPlantedViolation(t *testing.T) 
 			if code != exitFailure || !strings.Contains(text, "\n"+kind+": ") {
 				t.Errorf("text report (exit %d) does not list %s:\n%s", code, kind, text)
 			}
+			if c.field != "" && !strings.Contains(text, "  - "+c.field+" is ") {
+				t.Errorf("text report does not name the field %s:\n%s", c.field, text)
+			}
 		})
 	}
 }
@@ -320,16 +406,16 @@ func TestVerifyPassesAProcessedRunAndCatchesEveryPlantedViolation(t *testing.T) 
 // runUntilProcessed runs the run command on in/out/dlq until every one of
 // count input records is in the output or the DLQ, stops it as SIGTERM
 // would and returns the processed topics.
-func runUntilProcessed(t *testing.T, addr string, count int) plantedTopics {
+func runUntilProcessed(t *testing.T, addr string, count int, extraArgs ...string) plantedTopics {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan int, 1)
 	var errOut bytes.Buffer
 	go func() { // ends when ctx is cancelled
-		done <- runApp(ctx, []string{"eventproc", "run", "--brokers", addr, "--input-topic", "in", "--output-topic", "out",
+		done <- runApp(ctx, append([]string{"eventproc", "run", "--brokers", addr, "--input-topic", "in", "--output-topic", "out",
 			"--dlq-topic", "dlq", "--group", "verify-test", "--instance-id", "a", "--metrics-addr", "",
-			"--window-max-events", "200", "--log-format", "json"}, &bytes.Buffer{}, &errOut)
+			"--window-max-events", "200", "--log-format", "json"}, extraArgs...), &bytes.Buffer{}, &errOut)
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -380,5 +466,40 @@ func TestVerifyUsageErrors(t *testing.T) {
 		if _, errOut, code := runCLI(t, t.Context(), args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d: %s", args, code, exitUsage, errOut)
 		}
+	}
+}
+
+// TestVerifyUsesRunsConfigFile: verify reads run's configuration file
+// (keys it has no use for included), so it re-derives outputs with the
+// settings the service used; without them the redacted metadata is a
+// content violation.
+func TestVerifyUsesRunsConfigFile(t *testing.T) {
+	const count = 600
+	addr := startKfakeForCLI(t, 2, "in", "out", "dlq")
+	if _, errOut, code := runCLI(t, t.Context(), "produce", "--brokers", addr, "--topic", "in", "--count", strconv.Itoa(count),
+		"--seed", "5", "--sources", "12", "--malformed-ratio", "0.05", "--progress-interval", "1h"); code != exitOK {
+		t.Fatalf("produce exit %d: %s", code, errOut)
+	}
+	config := filepath.Join(t.TempDir(), "eventproc.yaml")
+	if err := os.WriteFile(config, []byte("redact-metadata: true\nanomaly-warmup: 5\nwindow-max-events: 150\ngroup: verify-test\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runUntilProcessed(t, addr, count, "--config", config)
+
+	args := []string{"verify", "--brokers", addr, "--input-topic", "in", "--output-topic", "out", "--dlq-topic", "dlq"}
+	out, errOut, code := runCLI(t, t.Context(), append(args, "--config", config, "--wait-quiet", "300ms")...)
+	if code != exitOK || !strings.Contains(out, ": OK") {
+		t.Fatalf("verify --config exited %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "waiting until group verify-test has been quiet for 300ms") {
+		t.Errorf("stderr does not say it waits: %q", errOut)
+	}
+	out, _, code = runCLI(t, t.Context(), append(args, "--json")...)
+	var rep verifyReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
+	}
+	if code != exitFailure || !rep.hasField("content", "metadata") {
+		t.Fatalf("verify without the service's settings exited %d, want metadata content violations: %+v", code, rep.Counts)
 	}
 }

@@ -1,0 +1,97 @@
+package kafkaio
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// SnapshotByPartition is Snapshot one partition number at a time: for
+// each partition number of any of the topics, in ascending order, it reads
+// that partition of every topic and hands the records to fn, then drops
+// them. Memory is bounded by the largest partition, not by the topics.
+// ctx bounds the whole read; fn's error stops it.
+func SnapshotByPartition(ctx context.Context, cfg ClientConfig, topics []string, fn func(partition int32, records map[string][]InRecord) error) error {
+	parts, err := partitionNumbers(ctx, cfg, topics)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		recs, err := snapshot(ctx, cfg, topics, func(q int32) bool { return q == p })
+		if err != nil {
+			return fmt.Errorf("partition %d: %w", p, err)
+		}
+		if err := fn(p, recs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountRecords is the number of records between the start and the end of
+// every partition of topic (transaction markers included): a total for
+// progress, not an audit figure.
+func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, error) {
+	adm, closeAdm, err := newAdmin(cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer closeAdm()
+	starts, err := adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	ends.Each(func(e kadm.ListedOffset) {
+		if s, ok := starts.Lookup(e.Topic, e.Partition); ok && e.Offset > s.Offset {
+			n += e.Offset - s.Offset
+		}
+	})
+	return n, nil
+}
+
+func partitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
+	adm, closeAdm, err := newAdmin(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAdm()
+	details, err := adm.ListTopics(ctx, topics...)
+	if err != nil {
+		return nil, fmt.Errorf("describe topics %v: %w", topics, err)
+	}
+	if err := details.Error(); err != nil {
+		return nil, fmt.Errorf("describe topics %v: %w", topics, err)
+	}
+	seen := map[int32]bool{}
+	for _, d := range details {
+		for p := range d.Partitions {
+			seen[p] = true
+		}
+	}
+	var parts []int32
+	for p := range seen {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	return parts, nil
+}
+
+func newAdmin(cfg ClientConfig) (*kadm.Client, func(), error) {
+	opts, err := cfg.Options()
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return kadm.NewClient(cl), cl.Close, nil
+}
