@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -145,6 +146,7 @@ func Parse(file string, data []byte) (Rules, error) {
 		}
 	}
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b error) int { return a.(*Error).Line - b.(*Error).Line })
 		return Rules{}, errors.Join(p.errs...)
 	}
 	// Anything the checks above cannot place on a line (none expected).

@@ -137,6 +137,7 @@ func runFlags() []cli.Flag {
 			Usage: "events per source before z-score anomalies are reported", EnvVars: envVars(flagAnomalyWarmUp)},
 		&cli.Float64Flag{Name: flagAnomalyZ, Value: enrich.DefaultZThreshold, Category: categoryProcessing,
 			Usage: "z-score beyond which load or inter-arrival time is anomalous", EnvVars: envVars(flagAnomalyZ)},
+		rulesFlag(),
 		&cli.BoolFlag{Name: flagRedactMetadata, Category: categoryProcessing,
 			Usage: "omit metadata from output events (its hash and derived values stay)", EnvVars: envVars(flagRedactMetadata)},
 		&cli.StringFlag{Name: flagMetricsAddr, Value: ":9464", Category: categoryOperations,
@@ -187,7 +188,9 @@ func processorConfig(c *cli.Context) processor.Config {
 func runConfigFrom(c *cli.Context) (processor.Config, error) {
 	cfg := processorConfig(c)
 	var errs []error
-	if err := cfg.Validate(); err != nil {
+	if err := applyRulesFlag(c, &cfg); err != nil {
+		errs = append(errs, err)
+	} else if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	} else if _, err := cfg.Client.Options(); err != nil { // loads the TLS and password files
 		errs = append(errs, err)
