@@ -36,7 +36,7 @@ type Result struct {
 	Scores [event.NumCategories]float64
 }
 
-// The factor weights of the seed's multi-factor scoring. They sum to 1, so
+// The default factor weights of the seed's multi-factor scoring. They sum to 1, so
 // the scores of a Result sum to 1 and the winner's score is its confidence.
 const (
 	// priorityWeight: the producer's own urgency claim is the strongest
@@ -117,16 +117,21 @@ var (
 	loadBusy = distribution{1, 0, 0, 0, 0}
 )
 
-// Classify scores f on the four factors and returns the winning category.
-// It is deterministic and does not allocate.
-func Classify(f Features) Result {
+// Classify scores f on the four factors under the compiled-in rules and
+// returns the winning category. It is deterministic and does not allocate.
+func Classify(f Features) Result { return defaultClassifier.Classify(f) }
+
+// Classify scores f on the four factors under c's rules and returns the
+// winning category. It is deterministic and does not allocate.
+func (c *Classifier) Classify(f Features) Result {
 	var r Result
-	addFactor(&r.Scores, priorityWeight, priorityDistribution(f.Priority))
-	addFactor(&r.Scores, loadWeight, loadDistribution(f.Load))
-	complexity := complexityDistribution(Complexity(f.Summary))
-	addFactor(&r.Scores, complexityWeight, &complexity)
-	source := sourceDistribution(f.SourceID)
-	addFactor(&r.Scores, sourceWeight, &source)
+	cfg := &c.cfg
+	addFactor(&r.Scores, cfg.PriorityWeight, priorityDistribution(f.Priority))
+	addFactor(&r.Scores, cfg.LoadWeight, c.loadDistribution(f.Load))
+	complexity := c.complexityDistribution(Complexity(f.Summary))
+	addFactor(&r.Scores, cfg.ComplexityWeight, &complexity)
+	source := c.sourceDistribution(f.SourceID)
+	addFactor(&r.Scores, cfg.SourceWeight, &source)
 
 	total, maxScore := 0.0, 0.0
 	for _, s := range r.Scores {
@@ -174,11 +179,11 @@ func priorityDistribution(p event.Priority) *distribution {
 	return &uniform
 }
 
-func loadDistribution(load float64) *distribution {
+func (c *Classifier) loadDistribution(load float64) *distribution {
 	switch {
-	case load > loadAlertThreshold:
+	case load > c.cfg.LoadSaturated:
 		return &loadSaturated
-	case load > loadSystemThreshold:
+	case load > c.cfg.LoadBusy:
 		return &loadBusy
 	}
 	// Low, NaN or negative load: no evidence.
@@ -186,9 +191,9 @@ func loadDistribution(load float64) *distribution {
 }
 
 // complexityDistribution moves weight from uniform to TRANSACTION as
-// complexity rises from complexityLow to complexityHigh.
-func complexityDistribution(complexity float64) distribution {
-	evidence := clamp01((complexity - complexityLow) / (complexityHigh - complexityLow))
+// complexity rises from ComplexityLow to ComplexityHigh.
+func (c *Classifier) complexityDistribution(complexity float64) distribution {
+	evidence := clamp01((complexity - c.cfg.ComplexityLow) / (c.cfg.ComplexityHigh - c.cfg.ComplexityLow))
 	d := uniform
 	for c := range d {
 		d[c] = float64((1 - evidence) * d[c])
@@ -199,8 +204,8 @@ func complexityDistribution(complexity float64) distribution {
 
 // sourceDistribution splits the factor evenly over the categories whose
 // keywords occur in the source id, or is uniform when none does.
-func sourceDistribution(sourceID []byte) distribution {
-	matched := matchSourceKeywords(sourceID)
+func (c *Classifier) sourceDistribution(sourceID []byte) distribution {
+	matched := c.matchSourceKeywords(sourceID)
 	n := 0
 	for c := range matched {
 		if matched[c] {

@@ -9,7 +9,7 @@ type sourceKeyword struct {
 	category event.Category
 }
 
-// sourceKeywords are the seed's keywords (alert, user, monitor, system) plus
+// sourceKeywords are the default keywords: the seed's keywords (alert, user, monitor, system) plus
 // transaction words and a few near synonyms, chosen because they are how
 // services are commonly named. Substring matching is deliberate: "users",
 // "user_svc" and "UserService" all match "user"; the price is rare false
@@ -41,23 +41,18 @@ var sourceKeywords = [...]sourceKeyword{
 	{"incident", event.CategoryAlert},
 }
 
-// keywordsByFirstByte lists, for each lower-case first byte, the indexes into
-// sourceKeywords that start with it, so matching tries only plausible words
-// at each position instead of every word (an array, not a map: no hashing
-// on the hot path).
-var keywordsByFirstByte = func() (index [256][]uint8) {
-	for i, kw := range sourceKeywords {
-		index[kw.word[0]] = append(index[kw.word[0]], uint8(i))
-	}
-	return index
-}()
+// matchSourceKeywords reports which categories have a keyword of the
+// compiled-in rules occurring in sourceID, ignoring ASCII case.
+func matchSourceKeywords(sourceID []byte) [event.NumCategories]bool {
+	return defaultClassifier.matchSourceKeywords(sourceID)
+}
 
 // matchSourceKeywords reports which categories have a keyword occurring in
 // sourceID, ignoring ASCII case. It does not allocate.
-func matchSourceKeywords(sourceID []byte) (matched [event.NumCategories]bool) {
+func (c *Classifier) matchSourceKeywords(sourceID []byte) (matched [event.NumCategories]bool) {
 	for i := range sourceID {
-		for _, k := range keywordsByFirstByte[lowerASCII(sourceID[i])] {
-			kw := &sourceKeywords[k]
+		for _, k := range c.byFirstByte[lowerASCII(sourceID[i])] {
+			kw := &c.keywords[k]
 			if !matched[kw.category] && hasPrefixFold(sourceID[i:], kw.word) {
 				matched[kw.category] = true
 			}

@@ -25,11 +25,11 @@ func Apply(cfg Config, st SourceState, ev *event.Event, cls classify.Result) (So
 		CategoryConfidence: clamp01(cls.Confidence),
 		SequenceNumber:     st.LastSequence,
 		IntakeLatencyMs:    intakeLatencyMs(ev),
-		RiskScore:          RiskScore(ev.Priority, ev.Load, classify.Complexity(ev.Summary), cls.Category),
+		RiskScore:          Terms(cfg, ev.Priority, ev.Load, classify.Complexity(ev.Summary), cls.Category).Score(),
 	}
 	d.AnomalyReasons = detectAnomalies(cfg, &st, ev)
 	d.IsAnomaly = !d.AnomalyReasons.Empty()
-	d.Signature = signature(ev, &d)
+	d.Signature = signature(ev, &d, cfg.RulesHash)
 	return st, d
 }
 

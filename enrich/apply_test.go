@@ -167,3 +167,25 @@ func TestReplayFromRestoredState(t *testing.T) {
 		requireSameState(t, gotState, wantState)
 	}
 }
+
+// TestSignatureChangesWithRules: the same event from the same state signs
+// differently under other rules, and the compiled-in rules (no hash) sign
+// as before.
+func TestSignatureChangesWithRules(t *testing.T) {
+	ev := &event.Event{EventID: []byte("e1"), SourceID: []byte("s1"), Timestamp: 1700000000, ReceivedAt: 1700000001, Priority: event.PriorityHigh, Load: 0.4}
+	cls := classify.Classify(classify.FeaturesOf(ev))
+	cfg := Config{}.WithDefaults()
+	_, base := Apply(cfg, SourceState{}, ev, cls)
+	h1, h2 := [8]byte{1}, [8]byte{2}
+	cfg.RulesHash = &h1
+	_, r1 := Apply(cfg, SourceState{}, ev, cls)
+	cfg.RulesHash = &h2
+	_, r2 := Apply(cfg, SourceState{}, ev, cls)
+	if base.Signature == r1.Signature || r1.Signature == r2.Signature || base.Signature == r2.Signature {
+		t.Fatalf("signatures do not depend on the rules: %x %x %x", base.Signature, r1.Signature, r2.Signature)
+	}
+	cfg.RulesHash = &h1
+	if _, again := Apply(cfg, SourceState{}, ev, cls); again.Signature != r1.Signature {
+		t.Fatal("signature not deterministic under the same rules")
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/eventproc/eventproc/event"
 )
 
 // Defaults of Config.
@@ -33,6 +35,24 @@ type Config struct {
 	// ZThreshold is the z-score beyond which a value is anomalous, > 0
 	// (--anomaly-z).
 	ZThreshold float64
+	// CategoryBonus is the risk term of each category, indexed by
+	// event.Category, each in [0, 1]; nil means DefaultCategoryBonus.
+	CategoryBonus *[event.NumCategories]float64
+	// RulesHash identifies rules other than the compiled-in ones; it is
+	// part of the processing signature's input, so the same event
+	// processed under other rules has another signature. nil means the
+	// compiled-in rules, whose signatures are those of a build without
+	// a rules file.
+	RulesHash *[8]byte
+}
+
+// DefaultCategoryBonus returns the compiled-in category risk bonuses.
+func DefaultCategoryBonus() [event.NumCategories]float64 {
+	var b [event.NumCategories]float64
+	for c := event.Category(0); c < event.NumCategories; c++ {
+		b[c] = categoryBonus(c)
+	}
+	return b
 }
 
 // WithDefaults returns c with every zero field set to its default.
@@ -75,6 +95,13 @@ func (c Config) Validate() error {
 	}
 	if !(c.ZThreshold > 0) || math.IsInf(c.ZThreshold, 1) {
 		errs = append(errs, &ConfigError{Flag: "--anomaly-z", Msg: "must be a positive finite number, got " + formatFloat(c.ZThreshold)})
+	}
+	if c.CategoryBonus != nil {
+		for cat, b := range c.CategoryBonus {
+			if !(b >= 0 && b <= 1) {
+				errs = append(errs, &ConfigError{Flag: "risk.category_bonus." + event.Category(cat).String(), Msg: "must be in [0, 1], got " + formatFloat(b)})
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -16,7 +16,7 @@ const (
 	priorityRiskCritical = 1.0
 )
 
-// Category risk bonuses: how much harm an event of the category can signal.
+// Default category risk bonuses: how much harm an event of the category can signal.
 const (
 	// categoryBonusAlert: an alert is by definition a call for attention.
 	categoryBonusAlert = 1.0
@@ -36,10 +36,41 @@ const (
 // complexity are clamped to [0, 1] (NaN counts as 0); an undefined priority
 // or category contributes 0.
 func RiskScore(p event.Priority, load, complexity float64, c event.Category) float64 {
+	return riskScore(p, load, complexity, categoryBonus(c))
+}
+
+// RiskTerms are the four terms of the risk score before weighting.
+type RiskTerms struct {
+	Priority, Load, Complexity, CategoryBonus float64
+}
+
+// Terms returns the risk terms of an event under cfg's category bonuses
+// (nil bonuses: the defaults); Score is their weighted mean.
+func Terms(cfg Config, p event.Priority, load, complexity float64, c event.Category) RiskTerms {
+	t := RiskTerms{Priority: priorityRisk(p), Load: clamp01(load), Complexity: clamp01(complexity)}
+	switch {
+	case cfg.CategoryBonus == nil:
+		t.CategoryBonus = categoryBonus(c)
+	case c < event.NumCategories:
+		t.CategoryBonus = cfg.CategoryBonus[c]
+	}
+	return t
+}
+
+// Score is the weighted mean of the terms, in [0, 1].
+func (t RiskTerms) Score() float64 {
+	return clamp01(float64(riskTermWeight*t.Priority) + float64(riskTermWeight*t.Load) +
+		float64(riskTermWeight*t.Complexity) + float64(riskTermWeight*t.CategoryBonus))
+}
+
+// RiskTermWeight is the weight of each risk term.
+const RiskTermWeight = riskTermWeight
+
+func riskScore(p event.Priority, load, complexity, bonus float64) float64 {
 	risk := float64(riskTermWeight*priorityRisk(p)) +
 		float64(riskTermWeight*clamp01(load)) +
 		float64(riskTermWeight*clamp01(complexity)) +
-		float64(riskTermWeight*categoryBonus(c))
+		float64(riskTermWeight*bonus)
 	return clamp01(risk)
 }
 

@@ -45,6 +45,9 @@ type OutputOptions struct {
 	// RedactMetadata omits the metadata member (--redact-metadata); the
 	// metadata_hash and derived values stay.
 	RedactMetadata bool
+	// RulesVersion is the derived_fields.rules_version of every event:
+	// the hash of the classification rules that produced it.
+	RulesVersion string
 }
 
 // AppendOutput appends the output JSON object (contract section 4) for ev
@@ -126,6 +129,8 @@ func AppendOutput(dst []byte, ev *Event, d *Derived, opt OutputOptions) []byte {
 	dst = strconv.AppendUint(dst, d.GlobalPublishSequence, 10)
 	dst = append(dst, `,"window_id":`...)
 	dst = AppendJSONString(dst, opt.WindowID)
+	dst = append(dst, `,"rules_version":`...)
+	dst = AppendJSONString(dst, opt.RulesVersion)
 	return append(dst, "}}"...)
 }
 
@@ -252,14 +257,21 @@ type OutputDerived struct {
 	ProcessingSignature   string   `json:"processing_signature"`
 	GlobalPublishSequence uint64   `json:"global_publish_sequence"`
 	WindowID              string   `json:"window_id"`
+	// RulesVersion is empty in outputs written before rules files existed.
+	RulesVersion string `json:"rules_version,omitempty"`
 }
+
+// RulesVersionLen is the length of derived_fields.rules_version: 8 bytes
+// of the rules hash in hex.
+const RulesVersionLen = 16
 
 // ErrInvalidOutput is wrapped by every ParseOutput error.
 var ErrInvalidOutput = errors.New("invalid output record")
 
 // ParseOutput decodes an output record value and checks what a consumer
 // may rely on: a single JSON object with no unknown members, non-empty ids
-// and window_id, a known priority, category and anomaly reasons, sequence
+// and window_id, a rules_version of RulesVersionLen hex digits when present
+// (outputs written before rules files existed have none), a known priority, category and anomaly reasons, sequence
 // numbers from 1, a 32-byte metadata_hash and 6-byte processing_signature
 // in hex, and a payload object. A missing number or boolean member is not
 // detected (it decodes as zero), except the two sequences, which cannot be
@@ -296,6 +308,8 @@ func (o *Output) validate() error {
 		return fmt.Errorf("metadata_hash %q is not %d hex digits", o.MetadataHash, 2*len(Event{}.MetadataHash))
 	case !isHex(o.Derived.ProcessingSignature, 2*len(Derived{}.Signature)):
 		return fmt.Errorf("processing_signature %q is not %d hex digits", o.Derived.ProcessingSignature, 2*len(Derived{}.Signature))
+	case o.Derived.RulesVersion != "" && !isHex(o.Derived.RulesVersion, RulesVersionLen):
+		return fmt.Errorf("derived_fields.rules_version %q is not %d hex digits", o.Derived.RulesVersion, RulesVersionLen)
 	case !isObject(o.Payload):
 		return errors.New("payload is missing or not an object")
 	case o.Metadata != nil && !isObject(o.Metadata):

@@ -39,7 +39,7 @@ func contractExample() (*Event, *Derived, OutputOptions) {
 		Signature:             [6]byte{0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6},
 		GlobalPublishSequence: 142,
 	}
-	return ev, d, OutputOptions{WindowID: "g1-inst-a-000000000123"}
+	return ev, d, OutputOptions{WindowID: "g1-inst-a-000000000123", RulesVersion: "5d41402abc4b2a76"}
 }
 
 func TestAppendOutputGolden(t *testing.T) {
@@ -99,7 +99,7 @@ func TestAppendOutputMemberOrder(t *testing.T) {
 	}
 	want = []string{"intake_latency_ms", "total_processing_time_ms", "risk_score", "category_confidence",
 		"is_anomaly", "anomaly_reasons", "timestamp_corrected", "processing_signature",
-		"global_publish_sequence", "window_id"}
+		"global_publish_sequence", "window_id", "rules_version"}
 	if !slices.Equal(derived, want) {
 		t.Errorf("derived_fields member order:\n got %v\nwant %v", derived, want)
 	}
@@ -187,6 +187,7 @@ func assertRoundTrip(t *testing.T, o Output, ev *Event, d *Derived, opt OutputOp
 	check("processing_signature", o.Derived.ProcessingSignature, hex.EncodeToString(d.Signature[:]))
 	check("global_publish_sequence", o.Derived.GlobalPublishSequence, d.GlobalPublishSequence)
 	check("window_id", o.Derived.WindowID, jsonOracle(opt.WindowID))
+	check("rules_version", o.Derived.RulesVersion, opt.RulesVersion)
 }
 
 func orEmptyObject(b []byte) []byte {
@@ -330,6 +331,20 @@ func TestAppendOutputDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// TestParseOutputAcceptsOutputWithoutRulesVersion: outputs written before
+// rules files existed carry no rules_version and must still parse.
+func TestParseOutputAcceptsOutputWithoutRulesVersion(t *testing.T) {
+	ev, d, opt := contractExample()
+	old := strings.Replace(string(AppendOutput(nil, ev, d, opt)), `,"rules_version":"5d41402abc4b2a76"`, "", 1)
+	if strings.Contains(old, "rules_version") {
+		t.Fatal("could not remove rules_version")
+	}
+	o, err := ParseOutput([]byte(old))
+	if err != nil || o.Derived.RulesVersion != "" {
+		t.Fatalf("ParseOutput(old output) = %q, %v", o.Derived.RulesVersion, err)
+	}
+}
+
 func TestParseOutputRejects(t *testing.T) {
 	ev, d, opt := contractExample()
 	valid := string(AppendOutput(nil, ev, d, opt))
@@ -361,6 +376,8 @@ func TestParseOutputRejects(t *testing.T) {
 		{"metadata not an object", replace(`{"user_id": "user-123"}`, `["user-123"]`)},
 		{"unknown anomaly reason", replace(`"anomaly_reasons":[]`, `"anomaly_reasons":["bogus"]`)},
 		{"empty window_id", replace(`"g1-inst-a-000000000123"`, `""`)},
+		{"short rules_version", replace(`"5d41402abc4b2a76"`, `"5d41402abc"`)},
+		{"upper-case rules_version", replace(`"5d41402abc4b2a76"`, `"5D41402ABC4B2A76"`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/eventproc/eventproc/enrich"
 	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/rules"
 )
 
 // Config is one processor member's configuration. Zero values take the
@@ -52,8 +53,12 @@ type Config struct {
 	// up with the group's committed offset.
 	RestoreTimeout time.Duration
 
-	Intake         intake.Config
-	Enrich         enrich.Config
+	Intake intake.Config
+	Enrich enrich.Config
+	// Rules are the classification rules (--rules); nil means the
+	// compiled-in rules. Non-zero anomaly settings in Enrich (the
+	// --anomaly-* flags) replace the rules' own.
+	Rules          *rules.Rules
 	RedactMetadata bool
 
 	Clock      func() time.Time
@@ -126,7 +131,13 @@ func (c Config) withDefaults() Config {
 		c.RestoreTimeout = DefaultRestoreTimeout
 	}
 	c.Intake = c.Intake.WithDefaults()
-	c.Enrich = c.Enrich.WithDefaults()
+	effective := rules.Default()
+	if c.Rules != nil {
+		effective = *c.Rules
+	}
+	effective = effective.WithAnomaly(c.Enrich)
+	c.Rules = &effective
+	c.Enrich = enrich.Config{Alpha: effective.Alpha, WarmUp: effective.WarmUp, ZThreshold: effective.ZThreshold}
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
@@ -191,6 +202,11 @@ func (c Config) Validate() error {
 	}
 	if err := c.Enrich.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Rules != nil {
+		if err := c.Rules.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("--rules: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

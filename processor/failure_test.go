@@ -136,10 +136,9 @@ func waitReady(t *testing.T, m *member) {
 // field by field and byte for byte apart from the window-dependent values.
 // A state that was not restored exactly after a crash, restart or
 // rebalance shows up here.
-func (h *harness) assertMatchesReplay(s snapshot) {
+func (h *harness) assertMatchesReplay(s snapshot, opts ...func(*Config)) {
 	h.t.Helper()
-	cfg := h.config("replay").withDefaults()
-	rcfg := rederive.Config{Intake: cfg.Intake, Enrich: cfg.Enrich, RedactMetadata: cfg.RedactMetadata}
+	rcfg := h.replayConfig(opts...)
 	type replayed struct {
 		part    *rederive.Partition
 		outcome rederive.Outcome
@@ -184,6 +183,17 @@ func (h *harness) assertMatchesReplay(s snapshot) {
 			h.t.Fatalf("output %s differs from the replay: %+v", key, diffs)
 		}
 	}
+}
+
+// replayConfig is the replay's configuration for members started with
+// opts: the same processing settings and rules.
+func (h *harness) replayConfig(opts ...func(*Config)) rederive.Config {
+	cfg := h.config("replay")
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg = cfg.withDefaults()
+	return rederive.Config{Intake: cfg.Intake, Enrich: cfg.Enrich, RedactMetadata: cfg.RedactMetadata, Rules: cfg.Rules}
 }
 
 func lineage(hs []kafkaio.Header) string {

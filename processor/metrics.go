@@ -24,6 +24,8 @@ type metrics struct {
 	partitions    prometheus.Gauge
 	restoreSecs   prometheus.Histogram
 	restoreRecs   prometheus.Counter
+	rulesChanged  *prometheus.CounterVec
+	rulesInfo     *prometheus.GaugeVec
 }
 
 // latencyBuckets resolve 1 ms to 10 s.
@@ -99,7 +101,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		restoreRecs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "eventproc_state_restore_records_total", Help: "Changelog records read while restoring state.",
 		}),
+		rulesChanged: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "eventproc_rules_changed_total", Help: "Partitions taken over whose state was last written under other classification rules, per input partition.",
+		}, []string{"partition"}),
+		rulesInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "eventproc_rules_info", Help: "1 for the rules_version (rules hash) this member classifies under.",
+		}, []string{"rules_version"}),
 	}
+	reg.MustRegister(m.rulesChanged, m.rulesInfo)
 	reg.MustRegister(m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds,
 		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs)
 	// Pre-create every label value so dashboards see zeros, not gaps.

@@ -10,6 +10,7 @@ import (
 	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/ordering"
+	"github.com/eventproc/eventproc/rules"
 )
 
 // topics names where a window's records go.
@@ -26,8 +27,13 @@ type pipeline struct {
 	topics     topics
 	inputTopic []byte
 	enrich     enrich.Config
-	redact     bool
-	clock      func() time.Time
+	classifier *classify.Classifier
+	// rulesVersion goes into every output, rulesHash into every
+	// partition checkpoint.
+	rulesVersion string
+	rulesHash    [8]byte
+	redact       bool
+	clock        func() time.Time
 	// decoders and encoders are the window's two shards: with more than
 	// one CPU a large window is decoded, and its outputs encoded, half on
 	// each (see parallelMin).
@@ -113,12 +119,15 @@ func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, cloc
 		topics:     t,
 		inputTopic: []byte(t.Input),
 		enrich:     ec.WithDefaults(),
+		classifier: classify.Default(),
 		redact:     redact,
 		clock:      clock,
 		parallel:   runtime.GOMAXPROCS(0) > 1,
 		parts:      make(map[int32]*windowPartition),
 		merger:     ordering.NewMerger(),
 	}
+	p.rulesHash = rules.Default().Hash()
+	p.rulesVersion = rules.Default().Version()
 	for i := range p.decoders {
 		dec, err := intake.NewDecoder(ic)
 		if err != nil {
@@ -159,6 +168,13 @@ func (p *pipeline) process(recs []kafkaio.InRecord, state func(int32) *partition
 	res.records = p.out
 	res.intake, res.classify, res.enrich, res.order, res.encode = t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), t4.Sub(t3), t5.Sub(t4)
 	return res
+}
+
+// useRules makes the pipeline classify and enrich under st.
+func (p *pipeline) useRules(st rules.Stages) {
+	p.classifier = st.Classifier
+	p.enrich = st.Enrich
+	p.rulesHash, p.rulesVersion = st.Hash, st.Version
 }
 
 func (p *pipeline) reset() {
@@ -206,7 +222,7 @@ func (p *pipeline) decodeAll(recs []kafkaio.InRecord, res *windowResult) {
 func (p *pipeline) classifyAll() {
 	for i := range p.items {
 		it := &p.items[i]
-		it.cls = classify.Classify(classify.FeaturesOf(&it.ev))
+		it.cls = p.classifier.Classify(classify.FeaturesOf(&it.ev))
 	}
 }
 
@@ -260,7 +276,7 @@ func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
 // the first half is handed to emit while it is encoded, the second after,
 // so that emit always sees the transaction order.
 func (p *pipeline) encodeOutputs(recs []kafkaio.InRecord, windowID string) {
-	opt := event.OutputOptions{WindowID: windowID, RedactMetadata: p.redact}
+	opt := event.OutputOptions{WindowID: windowID, RedactMetadata: p.redact, RulesVersion: p.rulesVersion}
 	first, second := &p.encoders[0], &p.encoders[1]
 	if !p.parallel || len(p.order) < parallelMin {
 		first.encodeOutputs(p, recs, p.order, opt, true)
@@ -288,5 +304,6 @@ func (p *pipeline) commit() {
 		}
 		wp.base.publish = wp.publish
 		wp.base.nextOffset = wp.nextOffset
+		wp.base.rules, wp.base.rulesKnown = p.rulesHash, true
 	}
 }

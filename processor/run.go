@@ -121,10 +121,18 @@ func newRunner(cfg Config) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	stages, err := cfg.Rules.Stages()
+	if err != nil {
+		return nil, fmt.Errorf("--rules: %w", err)
+	}
+	pipe.useRules(stages)
+	m := newMetrics(cfg.Registerer)
+	m.rulesInfo.WithLabelValues(stages.Version).Set(1)
+	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
 	return &runner{
 		cfg:    cfg,
 		log:    cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
-		m:      newMetrics(cfg.Registerer),
+		m:      m,
 		pipe:   pipe,
 		states: make(map[int32]*partitionState),
 		assign: assignments{owned: make(map[int32]bool)},
@@ -520,6 +528,7 @@ func (r *runner) restore(ctx context.Context, p int32, committed int64) error {
 				r.log.Warn("state changelog is ahead of the group's committed offset; were offsets reset by hand?", "partition", p, "checkpoint", ps.nextOffset, "committed", committed)
 			}
 			r.states[p] = ps
+			r.noteRules(p, ps)
 			took := r.cfg.Clock().Sub(start)
 			r.m.restoreSecs.Observe(took.Seconds())
 			r.log.Info("state restored", "partition", p, "sources", len(ps.sources), "records", n, "publish_sequence", ps.publish.Last, "took", took, "attempts", attempt)

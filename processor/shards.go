@@ -127,7 +127,7 @@ func (e *encodeShard) encodeChangelog(p *pipeline) {
 		e.valbuf = append(e.valbuf, checkpointKeyPrefix...)
 		e.valbuf = strconv.AppendInt(e.valbuf, int64(part), 10)
 		vstart := len(e.valbuf)
-		e.valbuf = appendCheckpoint(e.valbuf, wp.publish, wp.nextOffset)
+		e.valbuf = appendCheckpoint(e.valbuf, wp.publish, wp.nextOffset, p.rulesHash)
 		end := len(e.valbuf)
 		p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: e.valbuf[kstart:vstart:vstart], Value: e.valbuf[vstart:end:end]})
 	}

@@ -20,6 +20,11 @@ type partitionState struct {
 	// nextOffset is the input offset after the last committed window that
 	// consumed from this partition (-1 before the first).
 	nextOffset int64
+	// rules is the hash of the rules the partition's last checkpoint was
+	// written under; rulesKnown is false before the first checkpoint and
+	// for checkpoints of builds that did not record it.
+	rules      [8]byte
+	rulesKnown bool
 }
 
 func newPartitionState() *partitionState {
@@ -41,10 +46,32 @@ func isCheckpointKey(k []byte) bool {
 }
 
 // A checkpoint value is the publish counter's own versioned encoding
-// followed by the next input offset, 8 bytes big-endian.
-func appendCheckpoint(dst []byte, pc ordering.PublishCounter, nextOffset int64) []byte {
+// followed by the next input offset, 8 bytes big-endian, then a rules
+// trailer: checkpointRulesV1 and the 8-byte rules hash. Checkpoints
+// written before the trailer existed have none and decode with the rules
+// unknown.
+func appendCheckpoint(dst []byte, pc ordering.PublishCounter, nextOffset int64, rulesHash [8]byte) []byte {
 	dst = pc.AppendBinary(dst)
-	return binary.BigEndian.AppendUint64(dst, uint64(nextOffset))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(nextOffset))
+	dst = append(dst, checkpointRulesV1)
+	return append(dst, rulesHash[:]...)
+}
+
+// The rules trailer of a checkpoint.
+const (
+	checkpointRulesV1       byte = 1
+	checkpointRulesTrailer       = 1 + 8
+	checkpointWithoutRules       = 1 + 8 + 8 // publish counter v1, next offset
+	checkpointWithRulesSize      = checkpointWithoutRules + checkpointRulesTrailer
+)
+
+// splitRulesTrailer separates a checkpoint's rules trailer, if it has one.
+func splitRulesTrailer(b []byte) (rest []byte, hash [8]byte, known bool) {
+	if len(b) == checkpointWithRulesSize && b[checkpointWithoutRules] == checkpointRulesV1 {
+		copy(hash[:], b[checkpointWithoutRules+1:])
+		return b[:checkpointWithoutRules], hash, true
+	}
+	return b, hash, false
 }
 
 var errCheckpoint = errors.New("state changelog: bad partition checkpoint")
@@ -63,11 +90,13 @@ func decodeCheckpoint(b []byte) (ordering.PublishCounter, int64, error) {
 // apply folds one changelog record into the state, as restore reads them.
 func (ps *partitionState) apply(key, value []byte) error {
 	if isCheckpointKey(key) {
-		pc, next, err := decodeCheckpoint(value)
+		rest, hash, known := splitRulesTrailer(value)
+		pc, next, err := decodeCheckpoint(rest)
 		if err != nil {
 			return err
 		}
 		ps.publish, ps.nextOffset = pc, next
+		ps.rules, ps.rulesKnown = hash, known
 		return nil
 	}
 	if value == nil {

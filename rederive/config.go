@@ -7,6 +7,7 @@ import (
 
 	"github.com/eventproc/eventproc/enrich"
 	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/rules"
 )
 
 // Config holds every processing setting that changes a derived value: it
@@ -15,12 +16,30 @@ type Config struct {
 	Intake         intake.Config
 	Enrich         enrich.Config
 	RedactMetadata bool
+	// Rules are the classification rules (--rules); nil means the
+	// compiled-in rules. Non-zero anomaly settings in Enrich override
+	// the rules' own, as in the processor.
+	Rules *rules.Rules
+}
+
+// effectiveRules are the rules the processor runs with for c.
+func (c Config) effectiveRules() rules.Rules {
+	r := rules.Default()
+	if c.Rules != nil {
+		r = *c.Rules
+	}
+	return r.WithAnomaly(c.Enrich)
 }
 
 // WithDefaults returns c with every zero setting at its default, as the
 // processor applies them.
 func (c Config) WithDefaults() Config {
 	c.Intake = c.Intake.WithDefaults()
+	if c.Rules != nil {
+		// the rules hold the anomaly settings that flags did not set
+		r := c.effectiveRules()
+		c.Enrich.Alpha, c.Enrich.WarmUp, c.Enrich.ZThreshold = r.Alpha, r.WarmUp, r.ZThreshold
+	}
 	c.Enrich = c.Enrich.WithDefaults()
 	return c
 }

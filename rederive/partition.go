@@ -15,9 +15,10 @@ import (
 // processing setting (for instance classification rules) is added here
 // and nowhere else.
 type stages struct {
-	decoder  *intake.Decoder
-	classify func(classify.Features) classify.Result
-	enrich   enrich.Config
+	decoder      *intake.Decoder
+	classify     func(classify.Features) classify.Result
+	enrich       enrich.Config
+	rulesVersion string
 }
 
 func newStages(cfg Config) (stages, error) {
@@ -25,7 +26,11 @@ func newStages(cfg Config) (stages, error) {
 	if err != nil {
 		return stages{}, err
 	}
-	return stages{decoder: dec, classify: classify.Classify, enrich: cfg.Enrich}, nil
+	rs, err := cfg.effectiveRules().Stages()
+	if err != nil {
+		return stages{}, err
+	}
+	return stages{decoder: dec, classify: rs.Classifier.Classify, enrich: rs.Enrich, rulesVersion: rs.Version}, nil
 }
 
 // Partition replays one input partition. Feed it the partition's records
@@ -115,5 +120,5 @@ func (p *Partition) AppendOutput(dst []byte, o *Outcome, windowID string, publis
 	d := o.Derived
 	d.GlobalPublishSequence = publishSequence
 	d.TotalProcessingTimeMs = totalProcessingTimeMs
-	return event.AppendOutput(dst, o.Event, &d, event.OutputOptions{WindowID: windowID, RedactMetadata: p.cfg.RedactMetadata})
+	return event.AppendOutput(dst, o.Event, &d, event.OutputOptions{WindowID: windowID, RedactMetadata: p.cfg.RedactMetadata, RulesVersion: p.stages.rulesVersion})
 }

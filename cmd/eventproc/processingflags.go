@@ -27,12 +27,14 @@ func processingFlags() []cli.Flag {
 			Usage: "z-score beyond which load or inter-arrival time is anomalous", EnvVars: envVars(flagAnomalyZ)},
 		&cli.BoolFlag{Name: flagRedactMetadata, Category: categoryProcessing,
 			Usage: "omit metadata from output events (its hash and derived values stay)", EnvVars: envVars(flagRedactMetadata)},
+		rulesFlag(),
 	}
 }
 
-// processingConfigFrom reads the processing flags.
-func processingConfigFrom(c *cli.Context) rederive.Config {
-	return rederive.Config{
+// processingConfigFrom reads the processing flags, loading the --rules
+// file when one is given.
+func processingConfigFrom(c *cli.Context) (rederive.Config, error) {
+	cfg := rederive.Config{
 		Intake: intake.Config{
 			MaxEventBytes: c.Int(flagMaxEventBytes),
 			MaxDepth:      c.Int(flagMaxDepth),
@@ -45,4 +47,5 @@ func processingConfigFrom(c *cli.Context) rederive.Config {
 		},
 		RedactMetadata: c.Bool(flagRedactMetadata),
 	}
+	return cfg, applyRulesFlag(c, &cfg)
 }

@@ -135,8 +135,8 @@ func runFlags() []cli.Flag {
 	return slices.Concat(flags[:ops], processingFlags(), flags[ops:])
 }
 
-// processorConfig reads the run flags shared by run and demo.
-func processorConfig(c *cli.Context) processor.Config {
+// processorConfig reads the run flags; the --rules file is loaded here.
+func processorConfig(c *cli.Context) (processor.Config, error) {
 	cfg := processor.Config{
 		Client:             clientConfigFrom(c),
 		InputTopic:         c.String(flagInputTopic),
@@ -155,9 +155,9 @@ func processorConfig(c *cli.Context) processor.Config {
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
 	}
-	p := processingConfigFrom(c)
-	cfg.Intake, cfg.Enrich, cfg.RedactMetadata = p.Intake, p.Enrich, p.RedactMetadata
-	return cfg
+	p, err := processingConfigFrom(c)
+	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
+	return cfg, err
 }
 
 // runConfigFrom builds and checks the processor configuration from the
@@ -166,9 +166,11 @@ func processorConfig(c *cli.Context) processor.Config {
 // at fault), the metrics address, and that the TLS and SASL password files
 // can be read. Every mistake is a usage error.
 func runConfigFrom(c *cli.Context) (processor.Config, error) {
-	cfg := processorConfig(c)
+	cfg, err := processorConfig(c)
 	var errs []error
-	if err := cfg.Validate(); err != nil {
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	} else if _, err := cfg.Client.Options(); err != nil { // loads the TLS and password files
 		errs = append(errs, err)

@@ -124,13 +124,17 @@ func verifyConfigFrom(c *cli.Context) (verifyConfig, error) {
 		group:        c.String(flagGroup),
 		json:         c.Bool(flagJSON),
 		partialRange: c.Bool(flagPartialRange),
-		processing:   processingConfigFrom(c).WithDefaults(),
 		waitQuiet:    c.Duration(flagWaitQuiet),
 		timeout:      c.Duration(flagTimeout),
 	}
 	if err := cfg.client.Validate(); err != nil {
 		return cfg, asUsageError(err)
 	}
+	processing, err := processingConfigFrom(c)
+	if err != nil {
+		return cfg, asUsageError(err)
+	}
+	cfg.processing = processing.WithDefaults()
 	if err := cfg.processing.Validate(); err != nil {
 		return cfg, asUsageError(err)
 	}
