@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// A stray word stops flag parsing: the flags after it must not be dropped
+// silently. Every command that takes no arguments refuses one.
+func TestStrayArgumentIsRejected(t *testing.T) {
+	out, errOut, code := runCLI(t, t.Context(), "run", "--check-config", "--create-topics", "false",
+		"--metrics-addr", "127.0.0.1:55476", "--log-format", "text")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitUsage, out, errOut)
+	}
+	for _, want := range []string{`"false"`, "--metrics-addr", "--create-topics=false"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr does not name %s: %s", want, errOut)
+		}
+	}
+	if out != "" {
+		t.Errorf("printed settings despite the stray word:\n%s", out)
+	}
+	for _, cmd := range newApp(io.Discard, io.Discard).Commands {
+		if cmd.ArgsUsage != "" {
+			continue
+		}
+		t.Run(cmd.Name, func(t *testing.T) {
+			_, errOut, code := runCLI(t, t.Context(), cmd.Name, "stray", "--help")
+			if code != exitUsage || !strings.Contains(errOut, `"stray"`) || !strings.Contains(errOut, "--flag=value") {
+				t.Errorf("exit %d, stderr %q; want exit %d naming the word and --flag=value", code, errOut, exitUsage)
+			}
+		})
+	}
+}
+
+// The equals form of a boolean flag is read.
+func TestBoolFlagWithEquals(t *testing.T) {
+	out, errOut, code := runCLI(t, t.Context(), "run", "--check-config", "--create-topics=false",
+		"--metrics-addr", "127.0.0.1:55476", "--log-format", "text")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"create-topics: false", "metrics-addr: 127.0.0.1:55476", "log-format: text"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("effective config lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	franz := regexp.MustCompile(`(?m)^\s+github\.com/twmb/franz-go (v\S+)`).FindSubmatch(mod)
+	if franz == nil {
+		t.Fatal("go.mod does not require franz-go")
+	}
+	out, errOut, code := runCLI(t, t.Context(), "--version")
+	if code != exitOK || !strings.Contains(out, "franz-go "+string(franz[1])) || !strings.Contains(out, "go1.") {
+		t.Errorf("--version: exit %d, %q %q", code, out, errOut)
+	}
+	out, errOut, code = runCLI(t, t.Context(), "version", "--json")
+	if code != exitOK {
+		t.Fatalf("version --json: exit %d: %s", code, errOut)
+	}
+	var v versionInfo
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("version --json: %v: %s", err, out)
+	}
+	if v.FranzGo != string(franz[1]) || !strings.HasPrefix(v.GoVersion, "go1.") || v.Version == "" {
+		t.Errorf("version --json = %+v", v)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	out, _, code := runCLI(t, t.Context(), "completion", "bash")
+	if code != exitOK || !strings.Contains(out, "complete ") || !strings.Contains(out, "--generate-bash-completion") {
+		t.Errorf("completion bash: exit %d:\n%s", code, out)
+	}
+	if _, _, code := runCLI(t, t.Context(), "completion", "fish"); code != exitUsage {
+		t.Errorf("completion fish: exit %d, want %d", code, exitUsage)
+	}
+	// urfave/cli reads the word being completed from os.Args.
+	args := []string{"produce", "--bro", "--generate-bash-completion"}
+	saved := os.Args
+	os.Args = append([]string{"eventproc"}, args...)
+	t.Cleanup(func() { os.Args = saved })
+	out, _, _ = runCLI(t, t.Context(), args...)
+	if !strings.Contains(out, "--brokers") {
+		t.Errorf("flag completion of produce --bro: %q", out)
+	}
+}
