@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -193,8 +194,8 @@ func runConfigFrom(c *cli.Context) (processor.Config, error) {
 		errs = append(errs, err)
 	}
 	if addr := c.String(flagMetricsAddr); addr != "" {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			errs = append(errs, fmt.Errorf("--%s %q: want host:port or :port: %w", flagMetricsAddr, addr, err))
+		if err := checkListenAddr(addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: %w", flagMetricsAddr, addr, err))
 		}
 	}
 	return cfg, asUsageError(errors.Join(errs...))
@@ -266,6 +267,20 @@ func explainAuthError(err error, sasl kafkaio.SASLConfig) error {
 			err, check, flagTLSEnabled)
 	}
 	return err
+}
+
+// checkListenAddr checks a host:port (or :port) listen address without
+// listening: the port must be a number from 0 to 65535 (0 picks a free one).
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port or :port: %w", err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit: the garbage
