@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -92,4 +96,20 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// checkBrokers fails fast, naming the address and what to check, when the
+// seed brokers are down or are not Kafka; cl is the command's client (nil:
+// a short-lived one is made from cfg).
+func checkBrokers(ctx context.Context, cfg kafkaio.ClientConfig, cl *kgo.Client) error {
+	if cl == nil {
+		tmp, err := kafkaio.NewClient(cfg)
+		if err != nil {
+			return err
+		}
+		defer tmp.Close()
+		cl = tmp
+	}
+	tlsOrSASL := cfg.TLS.Enabled || cfg.TLS.CAFile != "" || cfg.TLS.CertFile != "" || cfg.SASL.Mechanism != ""
+	return preflight.Check(ctx, cl, cfg.Brokers, tlsOrSASL, preflight.DefaultTimeout)
 }

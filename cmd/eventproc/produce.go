@@ -122,6 +122,9 @@ func runProduce(c *cli.Context) error {
 		return err
 	}
 	defer cl.Close()
+	if err := checkBrokers(c.Context, cfg.client, cl); err != nil {
+		return err
+	}
 
 	g := gen.New(cfg.gen)
 	var tally generatedTally

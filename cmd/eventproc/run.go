@@ -219,6 +219,11 @@ func runAction(c *cli.Context) error {
 	} else if mb < 0 {
 		return usageErrorf("--%s must not be negative, got %d", flagMemoryLimitMB, mb)
 	}
+	if err := checkBrokers(c.Context, cfg.Client, nil); err != nil {
+		err = explainAuthError(err, cfg.Client.SASL)
+		log.Error("cannot start", "err", err)
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	health := processor.NewHealth()

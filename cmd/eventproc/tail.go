@@ -98,6 +98,9 @@ func runTail(c *cli.Context) error {
 		return err
 	}
 	defer cl.Close()
+	if err := checkBrokers(c.Context, clientCfg, cl); err != nil {
+		return err
+	}
 
 	out := bufio.NewWriter(c.App.Writer)
 	defer out.Flush()
