@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
+
 	"encoding/json"
+	"github.com/urfave/cli/v2"
 	"io"
 	"os"
 	"regexp"
@@ -94,5 +97,61 @@ func TestCompletion(t *testing.T) {
 	out, _, _ = runCLI(t, t.Context(), args...)
 	if !strings.Contains(out, "--brokers") {
 		t.Errorf("flag completion of produce --bro: %q", out)
+	}
+}
+
+// One EVENTPROC_* variable means one thing: every command that reads it
+// has a flag of the same kind under the same name (defaults may differ: a
+// demo runs at a demo's rate). A topic variable names the same topic for
+// every command: produce writes run's input, tail reads run's output.
+func TestEnvVarsMeanOneThing(t *testing.T) {
+	kindOf := func(f cli.Flag) string {
+		switch k := strings.TrimPrefix(strings.TrimPrefix(fmt.Sprintf("%T", f), "*altsrc."), "*cli."); k {
+		case "IntFlag", "Int64Flag", "Uint64Flag":
+			return "integer"
+		default:
+			return k
+		}
+	}
+	type meaning struct{ path, kind string }
+	seen := map[string]meaning{}
+	envOf := map[string]string{} // "command --flag" -> variable
+	walkCommands(newApp(io.Discard, io.Discard).Commands, func(path string, cmd *cli.Command) {
+		for _, f := range cmd.Flags {
+			doc, ok := f.(cli.DocGenerationFlag)
+			if !ok {
+				continue
+			}
+			for _, env := range doc.GetEnvVars() {
+				for _, n := range f.Names() {
+					envOf[path+" --"+n] = env
+				}
+				m := meaning{path, kindOf(f)}
+				if prev, ok := seen[env]; ok && prev.kind != m.kind {
+					t.Errorf("$%s is a %s for %s but a %s for %s", env, prev.kind, prev.path, m.kind, m.path)
+				}
+				seen[env] = m
+			}
+		}
+	})
+	for _, same := range [][2]string{
+		{"produce --topic", "run --input-topic"},
+		{"tail --topic", "run --output-topic"},
+		{"tail --dlq-topic", "run --dlq-topic"},
+	} {
+		if envOf[same[0]] == "" || envOf[same[0]] != envOf[same[1]] {
+			t.Errorf("%s reads $%s, %s reads $%s: want one variable", same[0], envOf[same[0]], same[1], envOf[same[1]])
+		}
+	}
+}
+
+// The broker's banner says other topics are created when first used:
+// producing to a missing topic works.
+func TestProduceCreatesAMissingTopicOnTheEmbeddedBroker(t *testing.T) {
+	addrs, _, cancel, wait := startBrokerCommand(t, "--listen", "127.0.0.1:0", "--partitions", "3")
+	defer func() { cancel(); wait() }()
+	out, errOut, code := runCLI(t, t.Context(), "produce", "--brokers", addrs[0], "--input-topic", "not.seeded", "--count", "20")
+	if code != exitOK || !strings.Contains(out, "produced 20 records to not.seeded") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
 }

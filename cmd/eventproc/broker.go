@@ -179,7 +179,7 @@ func runBroker(c *cli.Context) error {
 func printBrokerBanner(w io.Writer, cfg brokerConfig, addrs []string) {
 	fmt.Fprintf(w, "eventproc broker: %d broker(s) listening on %s\n", len(addrs), strings.Join(addrs, ","))
 	if len(cfg.topics) > 0 {
-		fmt.Fprintf(w, "topics: %s (%d partitions each; other topics are created on first use)\n",
+		fmt.Fprintf(w, "topics: %s (%d partitions each; other topics are created with as many when a client first asks for them, e.g. eventproc produce --input-topic)\n",
 			strings.Join(cfg.topics, ", "), cfg.partitions)
 	}
 	kcat := "kcat -b " + addrs[0]

@@ -38,8 +38,8 @@ func produceCommand() *cli.Command {
 			"deliberately malformed records covering every dead-letter reason except too_large.\n" +
 			"Progress goes to stderr, the final summary to stdout.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: flagTopic, Value: "events.in",
-				Usage: "topic to produce to", EnvVars: envVars(flagTopic)},
+			&cli.StringFlag{Name: flagInputTopic, Aliases: []string{flagTopic}, Value: "events.in",
+				Usage: "topic to produce to: the processor's input topic (created if missing and the brokers allow it)", EnvVars: envVars(flagInputTopic)},
 			&cli.Int64Flag{Name: flagCount, Value: 0,
 				Usage: "records to produce; 0 produces until interrupted", EnvVars: envVars(flagCount)},
 			&cli.Float64Flag{Name: flagRate, Value: 0,
@@ -73,7 +73,7 @@ type produceConfig struct {
 func produceConfigFrom(c *cli.Context) (produceConfig, error) {
 	cfg := produceConfig{
 		client:      clientConfigFrom(c),
-		topic:       c.String(flagTopic),
+		topic:       c.String(flagInputTopic),
 		count:       c.Int64(flagCount),
 		rate:        c.Float64(flagRate),
 		maxInFlight: c.Int(flagMaxInFlight),
@@ -92,7 +92,7 @@ func produceConfigFrom(c *cli.Context) (produceConfig, error) {
 	}
 	switch {
 	case cfg.topic == "":
-		return cfg, usageErrorf("--topic is empty")
+		return cfg, usageErrorf("--%s is empty", flagInputTopic)
 	case cfg.count < 0:
 		return cfg, usageErrorf("--count %d: must be 0 (until interrupted) or more", cfg.count)
 	case cfg.rate < 0 || cfg.rate != cfg.rate:
@@ -117,6 +117,9 @@ func runProduce(c *cli.Context) error {
 		kgo.MaxBufferedRecords(cfg.maxInFlight),
 		// Generated load is spread by key; a short linger fills batches.
 		kgo.ProducerLinger(5*time.Millisecond),
+		// A missing topic is created by brokers that allow it (the
+		// embedded broker does, as do Kafka's defaults).
+		kgo.AllowAutoTopicCreation(),
 	)
 	if err != nil {
 		return err
