@@ -20,11 +20,11 @@ import (
 // (--output-topic, --dlq-topic): each EVENTPROC_* variable means one thing
 // for every command.
 const (
-	flagDLQ           = "dlq"
-	flagFromBeginning = "from-beginning"
-	flagRaw           = "raw"
+	flagDLQ            = "dlq"
+	flagFromBeginning  = "from-beginning"
+	flagRaw            = "raw"
 	flagReadPartitions = "read-partitions"
-	flagStopAtEnd     = "stop-at-end"
+	flagStopAtEnd      = "stop-at-end"
 )
 
 func tailCommand() *cli.Command {
