@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 
@@ -112,4 +113,14 @@ func checkBrokers(ctx context.Context, cfg kafkaio.ClientConfig, cl *kgo.Client)
 	}
 	tlsOrSASL := cfg.TLS.Enabled || cfg.TLS.CAFile != "" || cfg.TLS.CertFile != "" || cfg.SASL.Mechanism != ""
 	return preflight.Check(ctx, cl, cfg.Brokers, tlsOrSASL, preflight.DefaultTimeout)
+}
+
+// newPlainClient is a client without a group or consumed topics, for admin
+// requests.
+func newPlainClient(opts []kgo.Opt) (*kgo.Client, error) {
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	return cl, nil
 }

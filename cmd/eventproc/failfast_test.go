@@ -47,3 +47,12 @@ func TestUnreachableBrokersFailFast(t *testing.T) {
 		})
 	}
 }
+
+// status of a group that does not exist is a plain failure naming it.
+func TestStatusUnknownGroup(t *testing.T) {
+	addr := startKfakeForCLI(t, 1, "events.in")
+	_, errOut, code := runCLI(t, t.Context(), "status", "--brokers", addr, "--group", "nobody")
+	if code != exitFailure || !strings.Contains(errOut, "nobody") || !strings.Contains(errOut, "no such group") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
