@@ -155,3 +155,41 @@ func TestProduceCreatesAMissingTopicOnTheEmbeddedBroker(t *testing.T) {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
 }
+
+// Every command's --help shows examples. verify documents its own
+// invocation in its description.
+func TestHelpHasExamples(t *testing.T) {
+	for _, cmd := range newApp(io.Discard, io.Discard).Commands {
+		if cmd.Name == "verify" {
+			continue
+		}
+		if !strings.Contains(cmd.UsageText, "eventproc "+cmd.Name) {
+			t.Errorf("%s --help has no examples (UsageText %q)", cmd.Name, cmd.UsageText)
+		}
+	}
+}
+
+// The examples parse: each one, run with --help appended, is accepted.
+func TestHelpExamplesParse(t *testing.T) {
+	for _, cmd := range newApp(io.Discard, io.Discard).Commands {
+		for _, line := range strings.Split(cmd.UsageText, "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			line, _, _ = strings.Cut(line, "|")
+			line, _, _ = strings.Cut(line, ">")
+			line, _, _ = strings.Cut(line, "||")
+			fields := strings.Fields(line)
+			for len(fields) > 0 && strings.Contains(fields[0], "=") { // VAR=value prefixes
+				fields = fields[1:]
+			}
+			if len(fields) < 2 || fields[0] != "eventproc" || fields[1] == "--version" || cmd.ArgsUsage != "" {
+				continue
+			}
+			t.Run(line, func(t *testing.T) {
+				_, errOut, code := runCLI(t, t.Context(), append(fields[1:], "--help")...)
+				if code != exitOK {
+					t.Errorf("exit %d: %s", code, errOut)
+				}
+			})
+		}
+	}
+}

@@ -26,6 +26,10 @@ func brokerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "broker",
 		Usage: "run an embedded Kafka-protocol broker (franz-go kfake) for development and tests",
+		UsageText: "eventproc broker\n" +
+			"eventproc broker --listen 0.0.0.0:9092 --num-brokers 3 --partitions 12\n" +
+			"eventproc broker --data-dir /var/lib/eventproc-broker --topics events.in,events.out,events.dlq\n" +
+			"EVENTPROC_SASL_PASSWORD=secret eventproc broker --sasl-mechanism SCRAM-SHA-256 --sasl-user admin",
 		Description: "Starts an in-process Kafka-compatible cluster, prints its addresses and kcat command\n" +
 			"lines to try, and runs until interrupted. State lives in memory unless --data-dir is set.",
 		Flags: []cli.Flag{

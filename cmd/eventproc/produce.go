@@ -34,7 +34,10 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "generate realistic input events into the input topic (a load generator)",
-		Description: "Produces JSON events keyed by source_id (contract section 2), with an optional share of\n" +
+		UsageText: "eventproc produce --brokers 127.0.0.1:9092 --count 100000\n" +
+			"eventproc produce --rate 500 --malformed-ratio 0.05 --seed 42    # until Ctrl-C\n" +
+			"eventproc produce --input-topic orders.in --sources 1000 --count 1000000",
+		Description: "Produces JSON events keyed by source_id, with an optional share of\n" +
 			"deliberately malformed records covering every dead-letter reason except too_large.\n" +
 			"Progress goes to stderr, the final summary to stdout.",
 		Flags: append([]cli.Flag{

@@ -64,6 +64,10 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the exactly-once processor as a member of a consumer group",
+		UsageText: "eventproc run --brokers kafka:9092 --group eventproc --instance-id worker-1\n" +
+			"eventproc run --config /etc/eventproc/eventproc.yaml\n" +
+			"eventproc run --config eventproc.yaml --create-topics=false --check-config\n" +
+			"EVENTPROC_SASL_PASSWORD=… eventproc run --sasl-mechanism SCRAM-SHA-512 --sasl-user eventproc --tls-enabled",
 		Description: "Consumes the input topic, validates, classifies, enriches and merge-orders each window of\n" +
 			"events and publishes it as one Kafka transaction (outputs, dead letters, state changelog,\n" +
 			"consumed offsets). SIGINT/SIGTERM publish or abort the open window, leave the group and exit 0.\n\n" +
@@ -107,7 +111,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagInstanceID, Value: host, Category: categoryTopics,
 			Usage: "this member's stable id (default: host name); transactional id is <group>-<instance-id>, so a restart fences its predecessor. Must be unique per running member", EnvVars: envVars(flagInstanceID)},
 		&cli.BoolFlag{Name: flagCreateTopics, Value: true, Category: categoryTopics,
-			Usage: "create missing output and DLQ topics with the input's partition count", EnvVars: envVars(flagCreateTopics)},
+			Usage: "create missing output and DLQ topics with the input's partition count (turn off with --create-topics=false)", EnvVars: envVars(flagCreateTopics)},
 		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
 			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
 		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,

@@ -31,6 +31,10 @@ func tailCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "tail",
 		Usage: "print committed output (or dead-letter) records, read_committed",
+		UsageText: "eventproc tail --brokers 127.0.0.1:9092                  # new committed outputs\n" +
+			"eventproc tail --from-beginning --stop-at-end --count 10\n" +
+			"eventproc tail --dlq --from-beginning --read-partitions 0,3\n" +
+			"eventproc tail --raw --from-beginning --stop-at-end | jq .derived_fields",
 		Description: "Reads with isolation level read_committed, so records of aborted or still open\n" +
 			"transactions never show. Pretty mode prints partition, offset, key, headers and the\n" +
 			"value as indented JSON; --raw prints each value byte for byte followed by a newline.",
