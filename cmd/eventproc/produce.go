@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/urfave/cli/v2"
 
@@ -159,6 +160,9 @@ func runProduce(c *cli.Context) error {
 	bar.Done()
 
 	printProduceSummary(c.App.Writer, cfg, n, &tally, elapsed)
+	if errors.Is(err, kerr.UnknownTopicOrPartition) {
+		err = fmt.Errorf("%w: topic %s does not exist and the brokers do not create topics on demand: create it, or check --%s", err, cfg.topic, flagInputTopic)
+	}
 	if err != nil && cfg.count == 0 && errors.Is(err, context.Canceled) {
 		return nil
 	}
