@@ -320,10 +320,12 @@ func readManifests(t *testing.T, dir string) map[string]k8sObject {
 
 func decodeSpec(o k8sObject, v any) error { return o.Spec.Decode(v) }
 
-// deploymentSpec is the part of a Deployment these tests read.
-type deploymentSpec struct {
-	Replicas int
-	Template struct {
+// statefulSetSpec is the part of a StatefulSet these tests read.
+type statefulSetSpec struct {
+	Replicas            int
+	ServiceName         string `yaml:"serviceName"`
+	PodManagementPolicy string `yaml:"podManagementPolicy"`
+	Template            struct {
 		Spec struct {
 			TerminationGracePeriodSeconds int `yaml:"terminationGracePeriodSeconds"`
 			SecurityContext               struct {
@@ -363,14 +365,21 @@ type deploymentSpec struct {
 
 func TestKubernetesManifests(t *testing.T) {
 	objs := readManifests(t, "kubernetes")
-	for _, kind := range []string{"Deployment", "PodDisruptionBudget", "Service", "ConfigMap"} {
+	if _, ok := objs["Deployment"]; ok {
+		t.Error("deploy/kubernetes has a Deployment: members run as a StatefulSet, so a replacement pod keeps its predecessor's name and instance id")
+	}
+	for _, kind := range []string{"StatefulSet", "PodDisruptionBudget", "Service", "ConfigMap"} {
 		if _, ok := objs[kind]; !ok {
 			t.Fatalf("no %s in deploy/kubernetes", kind)
 		}
 	}
-	var d deploymentSpec
-	if err := decodeSpec(objs["Deployment"], &d); err != nil {
+	var d statefulSetSpec
+	if err := decodeSpec(objs["StatefulSet"], &d); err != nil {
 		t.Fatal(err)
+	}
+	if d.ServiceName != objs["Service"].Metadata.Name || d.PodManagementPolicy != "Parallel" {
+		t.Errorf("serviceName %q (want the headless Service %q), podManagementPolicy %q (want Parallel)",
+			d.ServiceName, objs["Service"].Metadata.Name, d.PodManagementPolicy)
 	}
 	pod := d.Template.Spec
 	if d.Replicas != 3 || len(pod.Containers) != 1 {

@@ -306,18 +306,8 @@ func (a slogAdapter) Level() kgo.LogLevel {
 }
 
 func (a slogAdapter) Log(level kgo.LogLevel, msg string, kv ...any) {
-	var l slog.Level
-	switch level {
-	case kgo.LogLevelError:
-		l = slog.LevelError
-	case kgo.LogLevelWarn:
-		l = slog.LevelWarn
-	case kgo.LogLevelInfo:
-		l = slog.LevelDebug
-	default:
-		l = slog.LevelDebug - 4
-	}
-	a.l.Log(context.Background(), l, msg, append([]any{"component", "kgo"}, kv...)...)
+	line := translateKgoLog(level, msg, kv)
+	a.l.Log(context.Background(), line.level, line.msg, line.attrs...)
 }
 
 // ErrOffsetsUnstable reports that a transaction holding offset commits for

@@ -239,6 +239,9 @@ func TestRunDuplicateInstanceIDStopsOneMember(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--instance-id") {
 		t.Fatalf("the fenced member returned %v, want a fatal error naming --instance-id", err)
 	}
+	if msg := err.Error(); !strings.Contains(msg, "another running member") || strings.Contains(msg, "credentials") {
+		t.Errorf("the fenced member's error should name the other member, not credentials: %v", err)
+	}
 	h.produce(500)
 	h.assertExactlyOnce(h.awaitAll(60 * time.Second))
 }

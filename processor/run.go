@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -238,8 +239,10 @@ func (r *runner) loop(ctx context.Context) error {
 		case errors.Is(err, errCrashed):
 			leave = false
 			return err
+		case errors.Is(err, kerr.FencedInstanceID):
+			return fmt.Errorf("another running member joined group %s with the same --instance-id %q: the group keeps the newest member with an id, so this one stops (give every running member its own id): %w", r.cfg.Group, r.cfg.InstanceID, err)
 		case kafkaio.IsFatal(err):
-			return fmt.Errorf("fatal Kafka error, not retrying: %w (check credentials and ACLs, and that no other running member uses --instance-id %q)", err, r.cfg.InstanceID)
+			return fmt.Errorf("fatal Kafka error, not retrying: %w (check credentials and ACLs)", err)
 		case hard.Err() != nil:
 			return fmt.Errorf("shutdown timed out after %s with the window uncommitted (it will be reprocessed): %w", r.cfg.ShutdownTimeout, err)
 		case ctx.Err() != nil:

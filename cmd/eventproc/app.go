@@ -18,7 +18,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage:     "exactly-once Kafka stream processor",
 		Writer:    stdout,
 		ErrWriter: stderr,
+		Version:   buildVersion().Short(),
 		Commands:  commands(),
+		// Completion: eventproc completion bash prints the script that
+		// asks the binary for candidates (--generate-bash-completion).
+		EnableBashCompletion: true,
 		// The default handler calls os.Exit for cli.ExitCoder errors;
 		// runApp maps errors to exit codes instead.
 		ExitErrHandler:  func(*cli.Context, error) {},
@@ -34,6 +38,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		setUsageErrorHandler(cmd)
+		rejectArguments(cmd)
 	}
 	return app
 }
@@ -50,6 +55,9 @@ func commands() []*cli.Command {
 		verifyCommand(),
 		benchCommand(),
 		rulesCommand(),
+		statusCommand(),
+		versionCommand(),
+		completionCommand(),
 	}
 }
 

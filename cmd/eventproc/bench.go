@@ -53,6 +53,8 @@ func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "measure eventproc against an exactly-once passthrough baseline: throughput, end-to-end latency, memory",
+		UsageText: "eventproc bench                                  # embedded broker, peak throughput\n" +
+			"eventproc bench --brokers 127.0.0.1:9092 --events 500000",
 		Description: "Runs on an embedded broker (franz-go kfake, in this process) unless --brokers is given.\n" +
 			"Peak mode (--rate 0): produces --events realistic events, then times eventproc draining them\n" +
 			"(first fetch to last commit) and the passthrough baseline (the same transactional\n" +

@@ -26,6 +26,10 @@ func brokerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "broker",
 		Usage: "run an embedded Kafka-protocol broker (franz-go kfake) for development and tests",
+		UsageText: "eventproc broker\n" +
+			"eventproc broker --listen 0.0.0.0:9092 --num-brokers 3 --partitions 12\n" +
+			"eventproc broker --data-dir /var/lib/eventproc-broker --topics events.in,events.out,events.dlq\n" +
+			"EVENTPROC_SASL_PASSWORD=secret eventproc broker --sasl-mechanism SCRAM-SHA-256 --sasl-user admin",
 		Description: "Starts an in-process Kafka-compatible cluster, prints its addresses and kcat command\n" +
 			"lines to try, and runs until interrupted. State lives in memory unless --data-dir is set.",
 		Flags: []cli.Flag{
@@ -179,7 +183,7 @@ func runBroker(c *cli.Context) error {
 func printBrokerBanner(w io.Writer, cfg brokerConfig, addrs []string) {
 	fmt.Fprintf(w, "eventproc broker: %d broker(s) listening on %s\n", len(addrs), strings.Join(addrs, ","))
 	if len(cfg.topics) > 0 {
-		fmt.Fprintf(w, "topics: %s (%d partitions each; other topics are created on first use)\n",
+		fmt.Fprintf(w, "topics: %s (%d partitions each; other topics are created with as many when a client first asks for them, e.g. eventproc produce --input-topic)\n",
 			strings.Join(cfg.topics, ", "), cfg.partitions)
 	}
 	kcat := "kcat -b " + addrs[0]

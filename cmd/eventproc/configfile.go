@@ -135,9 +135,15 @@ func parseConfigFile(data []byte, flags []cli.Flag) (map[any]any, error) {
 		}
 	}
 	var errs []error
+	firstLine := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		key := k.Value
+		if line, dup := firstLine[key]; dup {
+			errs = append(errs, fmt.Errorf("line %d: %s is already set on line %d: give each key once", k.Line, key, line))
+			continue
+		}
+		firstLine[key] = k.Line
 		if hint, secret := secretKeys[key]; secret {
 			errs = append(errs, fmt.Errorf("line %d: %s: secrets are never read from the config file: %s", k.Line, key, hint))
 			continue

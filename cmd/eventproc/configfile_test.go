@@ -118,6 +118,7 @@ func TestConfigFileFixtures(t *testing.T) {
 		{file: "invalid-combination.yaml", wantErr: []string{"--window-max-wait (15s) must be shorter than --transaction-timeout (10s)"}},
 		{file: "invalid-window-bytes.yaml", wantErr: []string{"--window-max-bytes (1024) must be at least --max-event-bytes (4096)"}},
 		{file: "sasl-without-user.yaml", wantErr: []string{"--sasl-mechanism SCRAM-SHA-256 needs --sasl-user"}},
+		{file: "duplicate-key.yaml", wantErr: []string{"duplicate-key.yaml", "line 3", "window-max-events is already set on line 1"}},
 		{file: "does-not-exist.yaml", wantErr: []string{"--config", "does-not-exist.yaml", "no such file"}},
 	}
 	for _, tt := range tests {
@@ -306,6 +307,8 @@ func TestCheckConfigExitCodes(t *testing.T) {
 		{"invalid combination", []string{"--config", "testdata/config/invalid-combination.yaml"}, exitUsage},
 		{"flag fixes the file", []string{"--config", "testdata/config/invalid-combination.yaml", "--transaction-timeout", "20s"}, exitOK},
 		{"bad metrics address", []string{"--metrics-addr", "9464"}, exitUsage},
+		{"metrics port out of range", []string{"--metrics-addr", ":99999"}, exitUsage},
+		{"metrics port not a number", []string{"--metrics-addr", "127.0.0.1:metrics"}, exitUsage},
 		{"unreadable password file", []string{"--sasl-mechanism", "PLAIN", "--sasl-user", "u", "--sasl-password-file", "testdata/config/nope.txt"}, exitUsage},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,6 +29,8 @@ func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
 		Usage: "run the whole job on an embedded broker: generator, two processor members, final metrics and audit",
+		UsageText: "eventproc demo\n" +
+			"eventproc demo --events 100000 --rate 0 --malformed-ratio 0.05",
 		Description: "Needs no Kafka: starts an embedded Kafka-protocol broker (franz-go kfake) on 127.0.0.1,\n" +
 			"creates the topics, runs processor members in one group, produces realistic events with a\n" +
 			"share of malformed ones, shows live progress, then audits exactly-once and prints a summary.",

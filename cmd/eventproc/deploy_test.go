@@ -140,10 +140,10 @@ func normalise(v any) string {
 	return strings.Trim(strings.TrimSpace(b.String()), `"'`)
 }
 
-// TestKubernetesDeploymentMatchesCLI: the Deployment's args and env name
+// TestKubernetesStatefulSetMatchesCLI: the StatefulSet's args and env name
 // real flags and variables, and the ConfigMap's config file, with the
-// Deployment's environment, passes `run --check-config`.
-func TestKubernetesDeploymentMatchesCLI(t *testing.T) {
+// StatefulSet's environment, passes `run --check-config`.
+func TestKubernetesStatefulSetMatchesCLI(t *testing.T) {
 	dir := "../../deploy/kubernetes"
 	var deployment struct {
 		Spec struct {
@@ -177,7 +177,7 @@ func TestKubernetesDeploymentMatchesCLI(t *testing.T) {
 				t.Fatal(err)
 			}
 			switch head.Kind {
-			case "Deployment":
+			case "StatefulSet":
 				err = doc.Decode(&deployment)
 			case "ConfigMap":
 				err = doc.Decode(&configMap)
@@ -189,18 +189,18 @@ func TestKubernetesDeploymentMatchesCLI(t *testing.T) {
 	}
 	cs := deployment.Spec.Template.Spec.Containers
 	if len(cs) != 1 {
-		t.Fatalf("Deployment has %d containers, want 1", len(cs))
+		t.Fatalf("StatefulSet has %d containers, want 1", len(cs))
 	}
 	var env []string
 	for _, e := range cs[0].Env {
 		env = append(env, e.Name)
 	}
-	checkInvocation(t, "deploy/kubernetes Deployment", cs[0].Args, env)
+	checkInvocation(t, "deploy/kubernetes StatefulSet", cs[0].Args, env)
 
 	// Run the container's command line with the ConfigMap's file in place
 	// of the mounted path, and stand-ins for the pod name and the Secret.
 	clearRunEnv(t)
-	t.Setenv("EVENTPROC_INSTANCE_ID", "eventproc-7d9c5b6f4-x2x9q")
+	t.Setenv("EVENTPROC_INSTANCE_ID", "eventproc-1")
 	t.Setenv(saslPasswordEnv, "stand-in-secret")
 	args := append([]string{}, cs[0].Args...)
 	tmp := t.TempDir()
@@ -219,9 +219,9 @@ func TestKubernetesDeploymentMatchesCLI(t *testing.T) {
 	}
 	cfg, _, err := runConfigOf(t, args[1:]...)
 	if err != nil {
-		t.Fatalf("the Deployment's configuration is rejected: %v", err)
+		t.Fatalf("the StatefulSet's configuration is rejected: %v", err)
 	}
-	if cfg.InstanceID != "eventproc-7d9c5b6f4-x2x9q" {
+	if cfg.InstanceID != "eventproc-1" {
 		t.Errorf("instance id %q, want the pod name", cfg.InstanceID)
 	}
 	if cfg.Client.SASL.Mechanism == "" || cfg.Client.SASL.Password != "stand-in-secret" {

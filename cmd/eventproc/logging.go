@@ -34,7 +34,7 @@ func newLogger(c *cli.Context, w io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.String(flagLogLevel))); err != nil {
 		return nil, usageErrorf("--%s %q: use debug, info, warn or error", flagLogLevel, c.String(flagLogLevel))
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationsAsStrings}
 	switch f := strings.ToLower(c.String(flagLogFormat)); f {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -48,4 +48,14 @@ func newLogger(c *cli.Context, w io.Writer) (*slog.Logger, error) {
 	default:
 		return nil, usageErrorf("--%s %q: use json, text or auto", flagLogFormat, fmt.Sprint(f))
 	}
+}
+
+// durationsAsStrings writes every duration as a Go duration string
+// ("1.5s", "250ms"), in text and JSON alike: slog's JSON handler would
+// write raw nanoseconds, which nobody reads right.
+func durationsAsStrings(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }

@@ -19,6 +19,7 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // a runtime failure: Kafka unreachable, produce error, …
 	exitUsage   = 2 // a mistake in the command line or configuration
+	exitStuck   = 3 // eventproc status: the group is stuck
 )
 
 func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
@@ -46,6 +47,10 @@ func runApp(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return exitUsage
+	}
+	var se *stuckError
+	if errors.As(err, &se) {
+		return exitStuck
 	}
 	return exitFailure
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/urfave/cli/v2"
 
@@ -34,12 +35,15 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "generate realistic input events into the input topic (a load generator)",
-		Description: "Produces JSON events keyed by source_id (contract section 2), with an optional share of\n" +
+		UsageText: "eventproc produce --brokers 127.0.0.1:9092 --count 100000\n" +
+			"eventproc produce --rate 500 --malformed-ratio 0.05 --seed 42    # until Ctrl-C\n" +
+			"eventproc produce --input-topic orders.in --sources 1000 --count 1000000",
+		Description: "Produces JSON events keyed by source_id, with an optional share of\n" +
 			"deliberately malformed records covering every dead-letter reason except too_large.\n" +
 			"Progress goes to stderr, the final summary to stdout.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: flagTopic, Value: "events.in",
-				Usage: "topic to produce to", EnvVars: envVars(flagTopic)},
+			&cli.StringFlag{Name: flagInputTopic, Aliases: []string{flagTopic}, Value: "events.in",
+				Usage: "topic to produce to: the processor's input topic (created if missing and the brokers allow it)", EnvVars: envVars(flagInputTopic)},
 			&cli.Int64Flag{Name: flagCount, Value: 0,
 				Usage: "records to produce; 0 produces until interrupted", EnvVars: envVars(flagCount)},
 			&cli.Float64Flag{Name: flagRate, Value: 0,
@@ -73,7 +77,7 @@ type produceConfig struct {
 func produceConfigFrom(c *cli.Context) (produceConfig, error) {
 	cfg := produceConfig{
 		client:      clientConfigFrom(c),
-		topic:       c.String(flagTopic),
+		topic:       c.String(flagInputTopic),
 		count:       c.Int64(flagCount),
 		rate:        c.Float64(flagRate),
 		maxInFlight: c.Int(flagMaxInFlight),
@@ -92,7 +96,7 @@ func produceConfigFrom(c *cli.Context) (produceConfig, error) {
 	}
 	switch {
 	case cfg.topic == "":
-		return cfg, usageErrorf("--topic is empty")
+		return cfg, usageErrorf("--%s is empty", flagInputTopic)
 	case cfg.count < 0:
 		return cfg, usageErrorf("--count %d: must be 0 (until interrupted) or more", cfg.count)
 	case cfg.rate < 0 || cfg.rate != cfg.rate:
@@ -117,11 +121,17 @@ func runProduce(c *cli.Context) error {
 		kgo.MaxBufferedRecords(cfg.maxInFlight),
 		// Generated load is spread by key; a short linger fills batches.
 		kgo.ProducerLinger(5*time.Millisecond),
+		// A missing topic is created by brokers that allow it (the
+		// embedded broker does, as do Kafka's defaults).
+		kgo.AllowAutoTopicCreation(),
 	)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
+	if err := checkBrokers(c.Context, cfg.client, cl); err != nil {
+		return err
+	}
 
 	g := gen.New(cfg.gen)
 	var tally generatedTally
@@ -150,6 +160,9 @@ func runProduce(c *cli.Context) error {
 	bar.Done()
 
 	printProduceSummary(c.App.Writer, cfg, n, &tally, elapsed)
+	if errors.Is(err, kerr.UnknownTopicOrPartition) {
+		err = fmt.Errorf("%w: topic %s does not exist and the brokers do not create topics on demand: create it, or check --%s", err, cfg.topic, flagInputTopic)
+	}
 	if err != nil && cfg.count == 0 && errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -60,6 +60,9 @@ func rulesCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "rules",
 		Usage: "print the default classification rules, check a rules file, explain an event's classification",
+		UsageText: "eventproc rules --print-defaults > rules.yaml\n" +
+			"eventproc rules --check rules.yaml\n" +
+			"eventproc rules --check rules.yaml --explain event.json",
 		Description: "--print-defaults writes the compiled-in rules as a complete rules file.\n" +
 			"--check FILE validates a rules file (every mistake, with its line) and prints its rules_version.\n" +
 			"--explain EVENT.json (with --check, or under the defaults) shows how one input event would be\n" +

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,10 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the exactly-once processor as a member of a consumer group",
+		UsageText: "eventproc run --brokers kafka:9092 --group eventproc --instance-id worker-1\n" +
+			"eventproc run --config /etc/eventproc/eventproc.yaml\n" +
+			"eventproc run --config eventproc.yaml --create-topics=false --check-config\n" +
+			"EVENTPROC_SASL_PASSWORD=… eventproc run --sasl-mechanism SCRAM-SHA-512 --sasl-user eventproc --tls-enabled",
 		Description: "Consumes the input topic, validates, classifies, enriches and merge-orders each window of\n" +
 			"events and publishes it as one Kafka transaction (outputs, dead letters, state changelog,\n" +
 			"consumed offsets). SIGINT/SIGTERM publish or abort the open window, leave the group and exit 0.\n\n" +
@@ -105,7 +110,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagInstanceID, Value: host, Category: categoryTopics,
 			Usage: "this member's stable id (default: host name); transactional id is <group>-<instance-id>, so a restart fences its predecessor. Must be unique per running member", EnvVars: envVars(flagInstanceID)},
 		&cli.BoolFlag{Name: flagCreateTopics, Value: true, Category: categoryTopics,
-			Usage: "create missing output and DLQ topics with the input's partition count", EnvVars: envVars(flagCreateTopics)},
+			Usage: "create missing output and DLQ topics with the input's partition count (turn off with --create-topics=false)", EnvVars: envVars(flagCreateTopics)},
 		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
 			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
 		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,
@@ -176,8 +181,8 @@ func runConfigFrom(c *cli.Context) (processor.Config, error) {
 		errs = append(errs, err)
 	}
 	if addr := c.String(flagMetricsAddr); addr != "" {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			errs = append(errs, fmt.Errorf("--%s %q: want host:port or :port: %w", flagMetricsAddr, addr, err))
+		if err := checkListenAddr(addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: %w", flagMetricsAddr, addr, err))
 		}
 	}
 	return cfg, asUsageError(errors.Join(errs...))
@@ -200,6 +205,11 @@ func runAction(c *cli.Context) error {
 		log.Info("soft memory limit set", "mib", mb)
 	} else if mb < 0 {
 		return usageErrorf("--%s must not be negative, got %d", flagMemoryLimitMB, mb)
+	}
+	if err := checkBrokers(c.Context, cfg.Client, nil); err != nil {
+		err = explainAuthError(err, cfg.Client.SASL)
+		log.Error("cannot start", "err", err)
+		return err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -249,6 +259,20 @@ func explainAuthError(err error, sasl kafkaio.SASLConfig) error {
 			err, check, flagTLSEnabled)
 	}
 	return err
+}
+
+// checkListenAddr checks a host:port (or :port) listen address without
+// listening: the port must be a number from 0 to 65535 (0 picks a free one).
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port or :port: %w", err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit: the garbage

@@ -16,28 +16,33 @@ import (
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
-// Names of the tail command's own flags (--topic and --count are shared
-// with produce, --dlq-topic with run: flagDLQTopic).
+// Names of the tail command's own flags. The topic flags are run's
+// (--output-topic, --dlq-topic): each EVENTPROC_* variable means one thing
+// for every command.
 const (
-	flagDLQ           = "dlq"
-	flagFromBeginning = "from-beginning"
-	flagRaw           = "raw"
-	flagTailParts     = "partitions"
-	flagStopAtEnd     = "stop-at-end"
+	flagDLQ            = "dlq"
+	flagFromBeginning  = "from-beginning"
+	flagRaw            = "raw"
+	flagReadPartitions = "read-partitions"
+	flagStopAtEnd      = "stop-at-end"
 )
 
 func tailCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "tail",
 		Usage: "print committed output (or dead-letter) records, read_committed",
+		UsageText: "eventproc tail --brokers 127.0.0.1:9092                  # new committed outputs\n" +
+			"eventproc tail --from-beginning --stop-at-end --count 10\n" +
+			"eventproc tail --dlq --from-beginning --read-partitions 0,3\n" +
+			"eventproc tail --raw --from-beginning --stop-at-end | jq .derived_fields",
 		Description: "Reads with isolation level read_committed, so records of aborted or still open\n" +
 			"transactions never show. Pretty mode prints partition, offset, key, headers and the\n" +
 			"value as indented JSON; --raw prints each value byte for byte followed by a newline.",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: flagTopic, Value: "events.out",
-				Usage: "topic to read", EnvVars: envVars(flagTopic)},
+			&cli.StringFlag{Name: flagOutputTopic, Aliases: []string{flagTopic}, Value: "events.out",
+				Usage: "topic to read: the processor's output topic, or any other", EnvVars: envVars(flagOutputTopic)},
 			&cli.BoolFlag{Name: flagDLQ,
-				Usage: "read the dead-letter topic (--dlq-topic) instead of --topic", EnvVars: envVars(flagDLQ)},
+				Usage: "read the dead-letter topic (--dlq-topic) instead of --output-topic", EnvVars: envVars(flagDLQ)},
 			&cli.StringFlag{Name: flagDLQTopic, Value: "events.dlq",
 				Usage: "dead-letter topic read with --dlq", EnvVars: envVars(flagDLQTopic)},
 			&cli.BoolFlag{Name: flagFromBeginning,
@@ -46,8 +51,8 @@ func tailCommand() *cli.Command {
 				Usage: "print only each value, byte for byte, one per line", EnvVars: envVars(flagRaw)},
 			&cli.Int64Flag{Name: flagCount,
 				Usage: "stop after this many records; 0 means no limit", EnvVars: envVars(flagCount)},
-			&cli.StringFlag{Name: flagTailParts,
-				Usage: "read only these partitions, comma separated (default: all)", EnvVars: envVars(flagTailParts)},
+			&cli.StringFlag{Name: flagReadPartitions, Aliases: []string{"partitions"},
+				Usage: "read only these partition numbers, comma separated, e.g. 0,3 (default: all)", EnvVars: envVars(flagReadPartitions)},
 			&cli.BoolFlag{Name: flagStopAtEnd,
 				Usage: "with --from-beginning, stop once every partition is read to the end it had at start (like kcat -e)", EnvVars: envVars(flagStopAtEnd)},
 		}, clientFlags()...),
@@ -60,12 +65,12 @@ func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkaio.TailConfig, e
 	if err := client.Validate(); err != nil {
 		return client, kafkaio.TailConfig{}, asUsageError(err)
 	}
-	topic := c.String(flagTopic)
+	topic := c.String(flagOutputTopic)
 	if c.Bool(flagDLQ) {
 		topic = c.String(flagDLQTopic)
 	}
 	if topic == "" {
-		return client, kafkaio.TailConfig{}, usageErrorf("no topic: set --topic (or --dlq-topic with --dlq)")
+		return client, kafkaio.TailConfig{}, usageErrorf("no topic: set --output-topic (or --dlq-topic with --dlq)")
 	}
 	cfg := kafkaio.TailConfig{
 		Topics:    []string{topic},
@@ -75,10 +80,10 @@ func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkaio.TailConfig, e
 	if cfg.StopAtEnd && !cfg.FromStart {
 		return client, cfg, usageErrorf("--stop-at-end needs --from-beginning (new records only would stop at once)")
 	}
-	for _, p := range splitList(c.String(flagTailParts)) {
+	for _, p := range splitList(c.String(flagReadPartitions)) {
 		n, err := strconv.ParseInt(p, 10, 32)
 		if err != nil || n < 0 {
-			return client, cfg, usageErrorf("--partitions: %q is not a partition number", p)
+			return client, cfg, usageErrorf("--%s: %q is not a partition number", flagReadPartitions, p)
 		}
 		cfg.Partitions = append(cfg.Partitions, int32(n))
 	}
@@ -98,6 +103,9 @@ func runTail(c *cli.Context) error {
 		return err
 	}
 	defer cl.Close()
+	if err := checkBrokers(c.Context, clientCfg, cl); err != nil {
+		return err
+	}
 
 	out := bufio.NewWriter(c.App.Writer)
 	defer out.Flush()

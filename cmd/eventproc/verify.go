@@ -38,6 +38,9 @@ func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "verify",
 		Usage: "audit the input, output and dead-letter topics: exactly-once and every output re-derived from its input",
+		UsageText: "eventproc verify --brokers kafka:9092 --group eventproc\n" +
+			"eventproc verify --config eventproc.yaml --wait-quiet 5s   # audit with the service's own settings, after a load test\n" +
+			"eventproc verify --brokers kafka:9092 --group eventproc --json > audit.json",
 		Description: "Reads the three topics whole, read_committed up to their last stable offsets, and checks\n" +
 			"that every input record is in the output or the DLQ exactly once (traced by the lineage headers,\n" +
 			"not by event ids), in its own partition; dead letters are byte-identical to their input (or a\n" +
@@ -160,6 +163,9 @@ var errViolations = errors.New("exactly-once violations found")
 func runVerify(c *cli.Context) error {
 	cfg, err := verifyConfigFrom(c)
 	if err != nil {
+		return err
+	}
+	if err := checkBrokers(c.Context, cfg.client, nil); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context, cfg.timeout)

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/eventproc/eventproc/internal/groupstatus"
+)
+
+const (
+	flagStuckAfter = "stuck-after"
+	flagStatusJSON = "json"
+)
+
+func statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "describe a running group: members, partitions, lag and its age, open transactions, last windows",
+		UsageText: "eventproc status --brokers kafka:9092 --group eventproc\n" +
+			"eventproc status --brokers kafka:9092 --group eventproc --json | jq .partitions\n" +
+			"eventproc status --group eventproc --stuck-after 5m || page-the-operator",
+		Description: "Reads the group's description and committed offsets, the first unprocessed input record of\n" +
+			"each lagging partition (its age is the lag age), the last committed output record of each\n" +
+			"partition (its derived_fields.window_id is the last committed window) and the open\n" +
+			"transactions of the group's transactional ids, where the brokers support listing them.\n\n" +
+			"Exit status: 0 healthy, 1 the status could not be read, 2 a usage mistake, 3 stuck: some\n" +
+			"partition has records waiting whose oldest was appended more than --stuck-after ago (no\n" +
+			"window has been committed past it for that long).",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: flagGroup, Value: "eventproc", Category: categoryTopics,
+				Usage: "consumer group of the eventproc run members", EnvVars: envVars(flagGroup)},
+			&cli.StringFlag{Name: flagInputTopic, Value: "events.in", Category: categoryTopics,
+				Usage: "the group's input topic", EnvVars: envVars(flagInputTopic)},
+			&cli.StringFlag{Name: flagOutputTopic, Value: "events.out", Category: categoryTopics,
+				Usage: "the group's output topic, read for the last committed window of each partition", EnvVars: envVars(flagOutputTopic)},
+			&cli.DurationFlag{Name: flagStuckAfter, Value: groupstatus.DefaultStuckAfter,
+				Usage: "exit 3 when the oldest unprocessed input record is older than this", EnvVars: envVars(flagStuckAfter)},
+			&cli.BoolFlag{Name: flagStatusJSON,
+				Usage: "print one JSON object instead of tables", EnvVars: envVars(flagStatusJSON)},
+		}, clientFlags()...),
+		Action: runStatus,
+	}
+}
+
+// stuckError is returned by status for a stuck group: exit status 3.
+type stuckError struct{ reason string }
+
+func (e *stuckError) Error() string { return "group stuck: " + e.reason }
+
+func runStatus(c *cli.Context) error {
+	clientCfg := clientConfigFrom(c)
+	opts, err := clientCfg.Options()
+	if err != nil {
+		return asUsageError(err)
+	}
+	if c.String(flagGroup) == "" || c.String(flagInputTopic) == "" {
+		return usageErrorf("--%s and --%s must not be empty", flagGroup, flagInputTopic)
+	}
+	if c.Duration(flagStuckAfter) <= 0 {
+		return usageErrorf("--%s %s: must be positive", flagStuckAfter, c.Duration(flagStuckAfter))
+	}
+	if err := checkBrokers(c.Context, clientCfg, nil); err != nil {
+		return err
+	}
+	cl, err := newPlainClient(opts)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	rep, err := groupstatus.Describe(c.Context, cl, opts, groupstatus.Config{
+		Group: c.String(flagGroup), InputTopic: c.String(flagInputTopic), OutputTopic: c.String(flagOutputTopic),
+		StuckAfter: c.Duration(flagStuckAfter),
+	})
+	if err != nil {
+		return err
+	}
+	if c.Bool(flagStatusJSON) {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeStatus(c.App.Writer, rep)
+	}
+	if rep.Stuck {
+		return &stuckError{rep.StuckReason}
+	}
+	return nil
+}
+
+func writeStatus(w io.Writer, rep groupstatus.Report) {
+	fmt.Fprintf(w, "group %s: %s, %d member(s), coordinator %s, total lag %d\n", rep.Group, rep.State, len(rep.Members), rep.Coordinator, rep.TotalLag)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(rep.Members) > 0 {
+		fmt.Fprintln(tw, "\nMEMBER\tINSTANCE\tHOST\tPARTITIONS\tLAST COMMITTED WINDOW")
+		for _, m := range rep.Members {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.MemberID, dash(m.InstanceID), m.Host, joinInt32(m.Partitions), dash(m.LastWindow))
+		}
+	}
+	fmt.Fprintln(tw, "\nPARTITION\tOWNER\tCOMMITTED\tEND\tLAG\tLAG AGE\tLAST COMMITTED WINDOW")
+	for _, p := range rep.Partitions {
+		committed := fmt.Sprint(p.Committed)
+		if p.Committed < 0 {
+			committed = "none"
+		}
+		age := "-"
+		if p.LagAgeMs > 0 {
+			age = (time.Duration(p.LagAgeMs) * time.Millisecond).Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\n", p.Partition, dash(p.Owner), committed, p.End, p.Lag, age, dash(p.LastWindow))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	switch {
+	case rep.TransactionsNote != "":
+		fmt.Fprintf(w, "open transactions: unknown (%s)\n", rep.TransactionsNote)
+	case len(rep.Transactions) == 0:
+		fmt.Fprintln(w, "open transactions: none")
+	default:
+		fmt.Fprintln(w, "open transactions:")
+		for _, t := range rep.Transactions {
+			fmt.Fprintf(w, "  %s %s for %s on %d partition(s)\n", t.TransactionalID, t.State,
+				(time.Duration(t.AgeMs) * time.Millisecond).Round(time.Millisecond), t.Partitions)
+		}
+	}
+	if rep.Changelog.Missing {
+		fmt.Fprintf(w, "state changelog %s: missing\n", rep.Changelog.Topic)
+	} else {
+		fmt.Fprintf(w, "state changelog %s: %d offsets\n", rep.Changelog.Topic, rep.Changelog.Offsets)
+	}
+	if rep.Stuck {
+		fmt.Fprintf(w, "STUCK: %s\n", rep.StuckReason)
+	} else {
+		fmt.Fprintf(w, "not stuck (no unprocessed record older than %s)\n", rep.StuckAfter)
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func joinInt32(ps []int32) string {
+	if len(ps) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprint(p)
+	}
+	return strings.Join(parts, ",")
+}

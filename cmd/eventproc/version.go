@@ -1,0 +1,141 @@
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// versionInfo is what the binary knows about its own build, from the
+// module and VCS data the Go toolchain embeds (runtime/debug.ReadBuildInfo).
+type versionInfo struct {
+	Version     string `json:"version"`               // module version, "(devel)" for a source build
+	Commit      string `json:"commit,omitempty"`      // VCS revision
+	CommitTime  string `json:"commit_time,omitempty"` // VCS commit time, RFC 3339
+	Modified    bool   `json:"modified,omitempty"`    // built from a tree with uncommitted changes
+	GoVersion   string `json:"go_version"`            // toolchain that built the binary
+	FranzGo     string `json:"franz_go"`              // github.com/twmb/franz-go module version
+	KfakeModule string `json:"kfake,omitempty"`       // the embedded broker's module version
+}
+
+func buildVersion() versionInfo {
+	v := versionInfo{Version: "(unknown)", FranzGo: "(unknown)"}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	v.GoVersion = bi.GoVersion
+	if bi.Main.Version != "" {
+		v.Version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.Commit = s.Value
+		case "vcs.time":
+			v.CommitTime = s.Value
+		case "vcs.modified":
+			v.Modified = s.Value == "true"
+		}
+	}
+	for _, d := range bi.Deps {
+		version := d.Version
+		if d.Replace != nil {
+			version = d.Replace.Version
+		}
+		switch d.Path {
+		case "github.com/twmb/franz-go":
+			v.FranzGo = version
+		case "github.com/twmb/franz-go/pkg/kfake":
+			v.KfakeModule = version
+		}
+	}
+	return v
+}
+
+// Short is the one line printed by --version.
+func (v versionInfo) Short() string {
+	var parts []string
+	if v.Commit != "" {
+		c := v.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		if v.Modified {
+			c += "+modified"
+		}
+		parts = append(parts, "commit "+c)
+	}
+	parts = append(parts, v.GoVersion, "franz-go "+v.FranzGo)
+	return v.Version + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version, VCS commit, Go version and franz-go version of this binary",
+		UsageText: "eventproc version\n" +
+			"eventproc version --json\n" +
+			"eventproc --version",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: flagVersionJSON, Usage: "print one JSON object instead of text", EnvVars: envVars(flagVersionJSON)},
+		},
+		Action: func(c *cli.Context) error {
+			v := buildVersion()
+			if c.Bool(flagVersionJSON) {
+				enc := json.NewEncoder(c.App.Writer)
+				return enc.Encode(v)
+			}
+			w := c.App.Writer
+			fmt.Fprintf(w, "eventproc %s\n", v.Version)
+			if v.Commit != "" {
+				modified := ""
+				if v.Modified {
+					modified = " (uncommitted changes)"
+				}
+				fmt.Fprintf(w, "commit:   %s%s %s\n", v.Commit, modified, v.CommitTime)
+			} else {
+				fmt.Fprintf(w, "commit:   unknown (built without VCS information)\n")
+			}
+			fmt.Fprintf(w, "go:       %s\n", v.GoVersion)
+			fmt.Fprintf(w, "franz-go: %s\n", v.FranzGo)
+			if v.KfakeModule != "" {
+				fmt.Fprintf(w, "kfake:    %s\n", v.KfakeModule)
+			}
+			return nil
+		},
+	}
+}
+
+const flagVersionJSON = "json"
+
+//go:embed bash_completion.sh
+var bashCompletion string
+
+func completionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "print the bash completion script",
+		ArgsUsage: "bash",
+		UsageText: "eventproc completion bash > /etc/bash_completion.d/eventproc\n" +
+			"source <(eventproc completion bash)",
+		Description: "The script completes commands and flags by asking the binary itself\n" +
+			"(eventproc <command> --generate-bash-completion), so it never goes stale.",
+		Action: func(c *cli.Context) error {
+			switch shell := c.Args().First(); shell {
+			case "bash", "":
+				if c.NArg() > 1 {
+					return usageErrorf("eventproc completion takes one argument, the shell: bash")
+				}
+				_, err := fmt.Fprint(c.App.Writer, bashCompletion)
+				return err
+			default:
+				return usageErrorf("eventproc completion %q: only bash is supported", shell)
+			}
+		},
+	}
+}
