@@ -49,6 +49,7 @@ func commands() []*cli.Command {
 		demoCommand(),
 		verifyCommand(),
 		benchCommand(),
+		ingestCommand(),
 	}
 }
 
