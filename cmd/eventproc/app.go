@@ -58,6 +58,7 @@ func commands() []*cli.Command {
 		statusCommand(),
 		versionCommand(),
 		completionCommand(),
+		ingestCommand(),
 	}
 }
 
