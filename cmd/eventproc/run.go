@@ -50,6 +50,9 @@ const (
 	flagRedactMetadata     = "redact-metadata"
 	flagMetricsAddr        = "metrics-addr"
 	flagMemoryLimitMB      = "memory-limit-mb"
+	flagReplicationFactor  = "replication-factor"
+	flagMinInSyncReplicas  = "min-insync-replicas"
+	flagAllowSharedOutput  = "allow-shared-output"
 )
 
 const (
@@ -107,6 +110,12 @@ func runFlags() []cli.Flag {
 			Usage: "this member's stable id (default: host name); transactional id is <group>-<instance-id>, so a restart fences its predecessor. Must be unique per running member", EnvVars: envVars(flagInstanceID)},
 		&cli.BoolFlag{Name: flagCreateTopics, Value: true, Category: categoryTopics,
 			Usage: "create missing output and DLQ topics with the input's partition count", EnvVars: envVars(flagCreateTopics)},
+		&cli.IntFlag{Name: flagReplicationFactor, Value: -1, Category: categoryTopics,
+			Usage: "replication factor of the topics eventproc creates (output, DLQ, changelog); -1: the broker's default.replication.factor", EnvVars: envVars(flagReplicationFactor)},
+		&cli.IntFlag{Name: flagMinInSyncReplicas, Value: -1, Category: categoryTopics,
+			Usage: "min.insync.replicas of the topics eventproc creates; -1: the broker's default", EnvVars: envVars(flagMinInSyncReplicas)},
+		&cli.BoolFlag{Name: flagAllowSharedOutput, Category: categoryTopics,
+			Usage: "DANGEROUS: start even when the output topic's last records come from another group (both groups then publish every event: the output doubles)", EnvVars: envVars(flagAllowSharedOutput)},
 		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
 			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
 		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,
@@ -156,6 +165,9 @@ func processorConfig(c *cli.Context) processor.Config {
 		Group:              c.String(flagGroup),
 		InstanceID:         c.String(flagInstanceID),
 		CreateTopics:       c.Bool(flagCreateTopics),
+		ReplicationFactor:  int16(min(c.Int(flagReplicationFactor), 1<<15-1)),
+		MinInSyncReplicas:  c.Int(flagMinInSyncReplicas),
+		AllowSharedOutput:  c.Bool(flagAllowSharedOutput),
 		WindowMaxEvents:    c.Int(flagWindowMaxEvents),
 		WindowMaxWait:      c.Duration(flagWindowMaxWait),
 		WindowMaxBytes:     c.Int(flagWindowMaxBytes),
