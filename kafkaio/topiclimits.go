@@ -2,10 +2,13 @@ package kafkaio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // HeaderAllowance is what eventproc may add to a record beyond the input's
@@ -81,7 +84,24 @@ func brokerMessageMaxBytes(ctx context.Context, adm *kadm.Client) (limit, broker
 
 // topicMessageMaxBytes reads each topic's effective max.message.bytes;
 // a topic that does not report one gets fallback.
+// A topic created a moment ago may not be known to every broker yet
+// (Kafka creates topics asynchronously): those are asked again until ctx
+// ends.
 func topicMessageMaxBytes(ctx context.Context, adm *kadm.Client, fallback int, names ...string) (map[string]int, error) {
+	for {
+		out, err := describeMessageMaxBytes(ctx, adm, fallback, names...)
+		if err == nil || !errors.Is(err, kerr.UnknownTopicOrPartition) {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func describeMessageMaxBytes(ctx context.Context, adm *kadm.Client, fallback int, names ...string) (map[string]int, error) {
 	rcs, err := adm.DescribeTopicConfigs(ctx, names...)
 	if err != nil {
 		return nil, fmt.Errorf("describe topic configs %v: %w", names, err)

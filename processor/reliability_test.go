@@ -104,7 +104,12 @@ func TestRunOversizedRecordGoesToDLQAndNothingStalls(t *testing.T) {
 	}
 }
 
-func header[H interface{ ~struct{ Key string; Value []byte } }](hs []H, key string) string {
+func header[H interface {
+	~struct {
+		Key   string
+		Value []byte
+	}
+}](hs []H, key string) string {
 	for _, h := range hs {
 		hh := struct {
 			Key   string
