@@ -146,14 +146,23 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, plan TopicPlan) (TopicLay
 		return lay, err
 	}
 	lay.Limits.Output, lay.Limits.DLQ, lay.Limits.Changelog = limits[plan.Output], limits[plan.DLQ], limits[plan.Changelog]
+	// An existing topic must at least admit what the input admits (and,
+	// for the output, intake accepts). The few records that fit that but
+	// not once eventproc's headers are added are refused by the broker and
+	// handled then (dead-lettered, or truncated in the DLQ); topics
+	// eventproc creates have the full room.
+	minimum := map[string]int{
+		plan.Output: min(plan.MaxEventBytes, lay.Limits.Input),
+		plan.DLQ:    lay.Limits.Input,
+	}
 	for _, t := range existing {
-		if have := limits[t]; have < need[t] {
-			why := fmt.Sprintf("an accepted event of up to --max-event-bytes %d, once enriched", plan.MaxEventBytes)
+		if have := limits[t]; have < minimum[t] {
+			why := fmt.Sprintf("an accepted event of up to --max-event-bytes %d from input %q (max.message.bytes %d)", plan.MaxEventBytes, plan.Input, lay.Limits.Input)
 			if t == plan.DLQ {
 				why = fmt.Sprintf("any record the input %q admits (max.message.bytes %d) as a dead letter", plan.Input, lay.Limits.Input)
 			}
-			return lay, fmt.Errorf("%w: topic %q has max.message.bytes %d but needs at least %d to hold %s plus eventproc's headers: raise it (kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name %s --add-config max.message.bytes=%d)",
-				ErrTopicLayout, t, have, need[t], why, t, need[t])
+			return lay, fmt.Errorf("%w: topic %q has max.message.bytes %d but needs at least %d to hold %s: raise it, with room for eventproc's headers (kafka-configs.sh --bootstrap-server <broker> --alter --entity-type topics --entity-name %s --add-config max.message.bytes=%d)",
+				ErrTopicLayout, t, have, minimum[t], why, t, need[t])
 		}
 	}
 	if len(created) > 0 && brokers >= 3 {

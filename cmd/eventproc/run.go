@@ -165,8 +165,8 @@ func processorConfig(c *cli.Context) processor.Config {
 		Group:              c.String(flagGroup),
 		InstanceID:         c.String(flagInstanceID),
 		CreateTopics:       c.Bool(flagCreateTopics),
-		ReplicationFactor:  int16(min(c.Int(flagReplicationFactor), 1<<15-1)),
-		MinInSyncReplicas:  c.Int(flagMinInSyncReplicas),
+		ReplicationFactor:  int16(unlessBrokerDefault(min(c.Int(flagReplicationFactor), 1<<15-1))),
+		MinInSyncReplicas:  unlessBrokerDefault(c.Int(flagMinInSyncReplicas)),
 		AllowSharedOutput:  c.Bool(flagAllowSharedOutput),
 		WindowMaxEvents:    c.Int(flagWindowMaxEvents),
 		WindowMaxWait:      c.Duration(flagWindowMaxWait),
@@ -189,6 +189,15 @@ func processorConfig(c *cli.Context) processor.Config {
 		},
 		RedactMetadata: c.Bool(flagRedactMetadata),
 	}
+}
+
+// unlessBrokerDefault maps the flags' -1 (the broker's default) to the
+// configuration's unset value.
+func unlessBrokerDefault(v int) int {
+	if v == -1 {
+		return 0
+	}
+	return v
 }
 
 // runConfigFrom builds and checks the processor configuration from the
