@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -180,21 +181,33 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, plan TopicPlan) (TopicLay
 
 // replicationFactors returns each topic's replication factor (replicas of
 // its first partition).
+// Topics created a moment ago may not be in every broker's metadata yet:
+// it asks again for a few seconds. It lists all topics: a request by name
+// can keep answering UNKNOWN_TOPIC_OR_PARTITION for a topic that is new.
 func replicationFactors(ctx context.Context, adm *kadm.Client, names ...string) (map[string]int, error) {
-	details, err := adm.ListTopics(ctx, names...)
-	if err != nil {
-		return nil, err
-	}
 	out := make(map[string]int, len(names))
-	for _, n := range names {
-		if d, ok := details[n]; ok && d.Err == nil {
-			for _, p := range d.Partitions {
-				out[n] = len(p.Replicas)
-				break
+	for attempt := 0; ; attempt++ {
+		details, err := adm.ListTopics(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if d, ok := details[n]; ok && d.Err == nil {
+				for _, p := range d.Partitions {
+					out[n] = len(p.Replicas)
+					break
+				}
 			}
 		}
+		if len(out) == len(names) || attempt == 50 {
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return out, nil
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return out, nil
 }
 
 func createTopic(ctx context.Context, adm *kadm.Client, name string, partitions int32, replicationFactor int16, configs map[string]*string) error {
