@@ -40,6 +40,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if err := r.ensureTopics(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing was consumed
+		}
 		return err
 	}
 	return r.loop(ctx)
