@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,7 +251,8 @@ func TestRunKeyMismatchCounted(t *testing.T) {
 		recs = append(recs, &kgo.Record{Partition: int32(i % 2), Value: goodEvent("k"+strconv.Itoa(i), "one-source")})
 	}
 	h.produceRecords(recs...)
-	m := h.start("a")
+	var logs lockedBuffer
+	m := h.start("a", func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	s := h.awaitAll(60 * time.Second)
 	// Processed as usual, though the split source's sequence numbers
 	// repeat (which the audit reports): that is what the counter warns of.
@@ -259,6 +262,31 @@ func TestRunKeyMismatchCounted(t *testing.T) {
 	if got := metricSum(t, m.reg, "eventproc_key_mismatch_total"); got != 30 {
 		t.Fatalf("key mismatch counter %v, want 30", got)
 	}
+	out := logs.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "key is not their source_id") || !strings.Contains(out, "source_id=one-source") {
+		t.Fatalf("no key-mismatch warning naming the source in the log:\n%s", out)
+	}
+	if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "arrives on two input partitions") {
+		t.Fatalf("no error for a source on two partitions in the log:\n%s", out)
+	}
+}
+
+// lockedBuffer is a log destination safe for the member's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestRunSecondGroupOnSameOutputRefused: once group A published to the
