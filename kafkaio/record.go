@@ -30,6 +30,9 @@ type OutRecord struct {
 	Key       []byte
 	Value     []byte
 	Headers   []Header
+	// Input is the index in its window of the input record this record
+	// was made from, or -1 (state changelog); a refusal reports it.
+	Input int32
 }
 
 func fromKgo(r *kgo.Record) InRecord {

@@ -42,6 +42,13 @@ type SessionConfig struct {
 	MaxBufferedRecords int
 	// ProducerBatchMaxBytes must exceed the largest output record.
 	ProducerBatchMaxBytes int32
+	// BatchMaxBytes, when set, is the per-topic record-batch limit (each
+	// topic's max.message.bytes, see TopicLimits.BatchMaxBytes); it takes
+	// precedence over ProducerBatchMaxBytes.
+	BatchMaxBytes func(topic string) int32
+	// BrokerMaxWriteBytes bounds one produce request; it must exceed the
+	// largest batch limit.
+	BrokerMaxWriteBytes int32
 	// OnAssigned and OnRevoked are called from franz-go's group goroutine
 	// with the input partitions gained or lost (lost partitions are
 	// reported as revoked). They must not block and must not call End.
@@ -66,6 +73,12 @@ type Session struct {
 	mu       sync.Mutex
 	produced int
 	firstErr error
+	// sent are the open transaction's records in produce order, origins
+	// the input record index of each (OutRecord.Input); failed are the
+	// records whose delivery failed.
+	sent    []*kgo.Record
+	origins []int32
+	failed  []failedRecord
 
 	// highWatermarks are the input partitions' latest high watermarks,
 	// as the last fetches reported them (for the lag metric).
@@ -121,6 +134,12 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	}
 	if cfg.ProducerBatchMaxBytes > 0 {
 		opts = append(opts, kgo.ProducerBatchMaxBytes(cfg.ProducerBatchMaxBytes))
+	}
+	if cfg.BatchMaxBytes != nil {
+		opts = append(opts, kgo.ProducerBatchMaxBytesFn(cfg.BatchMaxBytes))
+	}
+	if cfg.BrokerMaxWriteBytes > 0 {
+		opts = append(opts, kgo.BrokerMaxWriteBytes(cfg.BrokerMaxWriteBytes))
 	}
 	if cfg.Logger != nil {
 		opts = append(opts, kgo.WithLogger(slogAdapter{cfg.Logger}))
@@ -186,10 +205,17 @@ func (s *Session) HighWatermarks() map[int32]int64 {
 	return s.highWatermarks
 }
 
+type failedRecord struct {
+	rec *kgo.Record
+	err error
+}
+
 // Begin starts a transaction.
 func (s *Session) Begin() error {
 	s.mu.Lock()
 	s.produced, s.firstErr = 0, nil
+	clear(s.sent)
+	s.sent, s.origins, s.failed = s.sent[:0], s.origins[:0], s.failed[:0]
 	s.mu.Unlock()
 	return s.gts.Begin()
 }
@@ -197,16 +223,104 @@ func (s *Session) Begin() error {
 // Produce buffers a record in the open transaction. Delivery errors are
 // collected and make End abort.
 func (s *Session) Produce(ctx context.Context, o OutRecord) {
-	s.gts.Produce(ctx, toKgo(o), s.promise)
+	r := toKgo(o)
+	s.mu.Lock()
+	s.sent = append(s.sent, r)
+	s.origins = append(s.origins, o.Input)
+	s.mu.Unlock()
+	s.gts.Produce(ctx, r, s.promise)
 }
 
-func (s *Session) promise(_ *kgo.Record, err error) {
+func (s *Session) promise(r *kgo.Record, err error) {
 	s.mu.Lock()
-	if err != nil && s.firstErr == nil {
-		s.firstErr = err
+	if err != nil {
+		if s.firstErr == nil {
+			s.firstErr = err
+		}
+		s.failed = append(s.failed, failedRecord{rec: r, err: err})
 	}
 	s.produced++
 	s.mu.Unlock()
+}
+
+// refusals returns the failed records the broker (or the client, for its
+// size) refused for their size or content, with their origins; nil when
+// any failure is of another kind (a retry may cure it).
+func (s *Session) refusals() []Refusal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failed) == 0 {
+		return nil
+	}
+	index := make(map[*kgo.Record]int32, len(s.sent))
+	for i, r := range s.sent {
+		index[r] = s.origins[i]
+	}
+	out := make([]Refusal, 0, len(s.failed))
+	for _, f := range s.failed {
+		if !IsRefusal(f.err) {
+			// A record failed because another one did (the transaction
+			// is failed) or for a passing reason: only the refused ones
+			// say something about their content.
+			if errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded) {
+				return nil
+			}
+			continue
+		}
+		origin, ok := index[f.rec]
+		if !ok {
+			origin = -1
+		}
+		out = append(out, Refusal{Topic: f.rec.Topic, Partition: f.rec.Partition, Input: origin, Size: recordSize(f.rec), Err: f.err})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func recordSize(r *kgo.Record) int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+// Refusal is a record of the aborted transaction that was refused.
+type Refusal struct {
+	Topic     string
+	Partition int32
+	// Input is the OutRecord.Input of the refused record: the index of
+	// the input record it came from in the window, or -1.
+	Input int32
+	// Size is the record's key, value and header bytes.
+	Size int
+	Err  error
+}
+
+// RefusedError reports a transaction aborted because records were refused
+// for their size or content: retrying the same records cannot succeed.
+type RefusedError struct{ Refusals []Refusal }
+
+func (e *RefusedError) Error() string {
+	r := e.Refusals[0]
+	return fmt.Sprintf("%d record(s) refused, first to %s[%d] (%d bytes): %v", len(e.Refusals), r.Topic, r.Partition, r.Size, r.Err)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Refusals[0].Err }
+
+// IsRefusal reports an error that refuses a record for its size or
+// content: MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD,
+// POLICY_VIOLATION.
+func IsRefusal(err error) bool {
+	return IsSizeRefusal(err) || errors.Is(err, kerr.InvalidRecord) || errors.Is(err, kerr.PolicyViolation)
+}
+
+// IsSizeRefusal reports a refusal for size: MESSAGE_TOO_LARGE or
+// RECORD_LIST_TOO_LARGE.
+func IsSizeRefusal(err error) bool {
+	return errors.Is(err, kerr.MessageTooLarge) || errors.Is(err, kerr.RecordListTooLarge)
 }
 
 // End flushes the transaction's records and commits it together with the
@@ -227,6 +341,10 @@ func (s *Session) End(ctx context.Context, commit bool) (committed bool, err err
 		perr := s.firstErr
 		s.mu.Unlock()
 		if perr != nil {
+			// franz-go marks the transaction failed: it can only abort.
+			if refused := s.refusals(); refused != nil {
+				perr = &RefusedError{Refusals: refused}
+			}
 			if _, aerr := s.gts.End(ctx, kgo.TryAbort); aerr != nil {
 				return false, errors.Join(fmt.Errorf("produce: %w", perr), fmt.Errorf("abort: %w", aerr))
 			}

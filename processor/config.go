@@ -30,6 +30,14 @@ type Config struct {
 	InstanceID string
 	// CreateTopics creates missing output and DLQ topics.
 	CreateTopics bool
+	// ReplicationFactor and MinInSyncReplicas apply to the topics
+	// eventproc creates (output, DLQ, changelog); -1 takes the broker's
+	// defaults (default.replication.factor, min.insync.replicas).
+	ReplicationFactor int16
+	MinInSyncReplicas int
+	// AllowSharedOutput starts even when the output topic's last records
+	// were published by another group (which doubles the output).
+	AllowSharedOutput bool
 
 	WindowMaxEvents int
 	WindowMaxWait   time.Duration
@@ -130,6 +138,12 @@ func (c Config) withDefaults() Config {
 	if c.RestoreTimeout == 0 {
 		c.RestoreTimeout = DefaultRestoreTimeout
 	}
+	if c.ReplicationFactor == 0 {
+		c.ReplicationFactor = -1 // 0 replicas is no setting: the broker's default
+	}
+	if c.MinInSyncReplicas == 0 {
+		c.MinInSyncReplicas = -1
+	}
 	c.Intake = c.Intake.WithDefaults()
 	effective := rules.Default()
 	if c.Rules != nil {
@@ -193,6 +207,15 @@ func (c Config) Validate() error {
 	}
 	if c.RetryBackoff <= 0 || c.RetryBackoffMax < c.RetryBackoff {
 		errs = append(errs, fmt.Errorf("--retry-backoff (%s) must be positive and at most --retry-backoff-max (%s)", c.RetryBackoff, c.RetryBackoffMax))
+	}
+	if c.ReplicationFactor < -1 {
+		errs = append(errs, fmt.Errorf("--replication-factor must be -1 (broker default) or at least 1, got %d", c.ReplicationFactor))
+	}
+	if c.MinInSyncReplicas < -1 {
+		errs = append(errs, fmt.Errorf("--min-insync-replicas must be -1 (broker default) or at least 1, got %d", c.MinInSyncReplicas))
+	}
+	if c.ReplicationFactor > 0 && c.MinInSyncReplicas > int(c.ReplicationFactor) {
+		errs = append(errs, fmt.Errorf("--min-insync-replicas (%d) must not exceed --replication-factor (%d): no write could succeed", c.MinInSyncReplicas, c.ReplicationFactor))
 	}
 	if c.MaxRetries < 0 {
 		errs = append(errs, fmt.Errorf("--max-retries must not be negative, got %d", c.MaxRetries))

@@ -26,6 +26,8 @@ type metrics struct {
 	restoreRecs   prometheus.Counter
 	rulesChanged  *prometheus.CounterVec
 	rulesInfo     *prometheus.GaugeVec
+	truncated     prometheus.Counter
+	keyMismatch   *prometheus.CounterVec
 }
 
 // latencyBuckets resolve 1 ms to 10 s.
@@ -107,9 +109,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		rulesInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "eventproc_rules_info", Help: "1 for the rules_version (rules hash) this member classifies under.",
 		}, []string{"rules_version"}),
+		truncated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "eventproc_dead_letters_truncated_total", Help: "Dead letters the broker refused whole, published truncated (value prefix, original size and SHA-256 in headers), in committed transactions.",
+		}),
+		keyMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "eventproc_key_mismatch_total", Help: "Accepted input records whose key is not their source_id (misrouted: per-source state and sequence numbers split across partitions), per input partition, in committed windows.",
+		}, []string{"partition"}),
 	}
 	reg.MustRegister(m.rulesChanged, m.rulesInfo)
-	reg.MustRegister(m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds,
+	reg.MustRegister(m.truncated, m.keyMismatch, m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds,
 		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs)
 	// Pre-create every label value so dashboards see zeros, not gaps.
 	for _, r := range event.Reasons() {

@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"bytes"
 	"runtime"
 	"time"
 
@@ -51,6 +52,16 @@ type pipeline struct {
 
 	out  []kafkaio.OutRecord
 	emit func(kafkaio.OutRecord)
+
+	// dlqLimit is the DLQ's max.message.bytes, which truncated dead
+	// letters fill; truncated counts them in the current window.
+	dlqLimit  int
+	truncated int
+	// keyMismatch counts, per input partition, accepted records whose key
+	// is not their source_id; mismatchSample is one such source per
+	// partition.
+	keyMismatch    map[int32]int
+	mismatchSample map[int32]string
 }
 
 // add appends a record of the window's transaction and hands it on.
@@ -73,6 +84,9 @@ type item struct {
 type deadLetter struct {
 	rec int32
 	err *intake.ValidationError
+	// truncate > 0 publishes it as a truncated dead letter of that level
+	// (see truncatedPrefix): the broker refused it whole before.
+	truncate int
 }
 
 // windowPartition is a window's uncommitted view of one partition's state:
@@ -103,6 +117,8 @@ type windowResult struct {
 	records  []kafkaio.OutRecord // outputs in merge order, dead letters, changelog updates
 	accepted int
 	rejected [event.NumReasons]int
+	// truncated counts the truncated dead letters among the rejected.
+	truncated int
 	// stage durations for the whole window
 	intake, classify, enrich, order, encode time.Duration
 }
@@ -125,6 +141,9 @@ func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, cloc
 		parallel:   runtime.GOMAXPROCS(0) > 1,
 		parts:      make(map[int32]*windowPartition),
 		merger:     ordering.NewMerger(),
+
+		keyMismatch:    make(map[int32]int),
+		mismatchSample: make(map[int32]string),
 	}
 	p.rulesHash = rules.Default().Hash()
 	p.rulesVersion = rules.Default().Version()
@@ -165,6 +184,7 @@ func (p *pipeline) process(recs []kafkaio.InRecord, state func(int32) *partition
 	t5 := p.clock()
 
 	res.accepted = len(p.items)
+	res.truncated = p.truncated
 	res.records = p.out
 	res.intake, res.classify, res.enrich, res.order, res.encode = t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), t4.Sub(t3), t5.Sub(t4)
 	return res
@@ -181,6 +201,9 @@ func (p *pipeline) reset() {
 	p.items = p.items[:0]
 	p.order = p.order[:0]
 	p.dead = p.dead[:0]
+	p.truncated = 0
+	clear(p.keyMismatch)
+	clear(p.mismatchSample)
 	for i := range p.decoders {
 		p.decoders[i].reset()
 		p.encoders[i].reset()
@@ -238,7 +261,14 @@ func (p *pipeline) enrichAll(recs []kafkaio.InRecord, state func(int32) *partiti
 	}
 	for i := range p.items {
 		it := &p.items[i]
-		wp := p.parts[recs[it.rec].Partition]
+		r := &recs[it.rec]
+		if !bytes.Equal(r.Key, it.ev.SourceID) {
+			if p.keyMismatch[r.Partition] == 0 {
+				p.mismatchSample[r.Partition] = string(it.ev.SourceID)
+			}
+			p.keyMismatch[r.Partition]++
+		}
+		wp := p.parts[r.Partition]
 		st := wp.source(it.ev.SourceID)
 		*st, it.d = enrich.Apply(p.enrich, *st, &it.ev, it.cls)
 	}

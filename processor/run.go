@@ -41,6 +41,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if err := r.ensureTopics(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: nothing was consumed
+		}
 		return err
 	}
 	return r.loop(ctx)
@@ -65,6 +68,21 @@ type runner struct {
 	collectEnd time.Time
 	windowSeq  uint64
 	windowBase string
+
+	// limits are the topics' size limits, read at start.
+	limits kafkaio.TopicLimits
+	// refused marks input records whose records the broker refused, for
+	// the window's next attempt (see refusals.go); probeLimit > 0 caps
+	// windows while a refused batch is bisected.
+	refused    map[inputPosition]refusedInput
+	probeLimit int
+	// failures counts consecutive failed windows since failingSince;
+	// lastErr is the latest one's error (for /readyz).
+	failures     int
+	failingSince time.Time
+	lastErr      error
+	// misrouting tracks key mismatches and sources seen on two partitions.
+	misrouting misrouting
 }
 
 // assignments collects partition changes from franz-go's callbacks for the
@@ -127,20 +145,36 @@ func newRunner(cfg Config) (*runner, error) {
 		return nil, fmt.Errorf("--rules: %w", err)
 	}
 	pipe.useRules(stages)
+	pipe.encoders[0].group = []byte(cfg.Group)
+	pipe.encoders[1].group = pipe.encoders[0].group
 	m := newMetrics(cfg.Registerer)
 	m.rulesInfo.WithLabelValues(stages.Version).Set(1)
 	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
-	return &runner{
-		cfg:    cfg,
-		log:    cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
-		m:      m,
-		pipe:   pipe,
-		states: make(map[int32]*partitionState),
-		assign: assignments{owned: make(map[int32]bool)},
+	r := &runner{
+		cfg:     cfg,
+		log:     cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
+		m:       m,
+		pipe:    pipe,
+		refused: make(map[inputPosition]refusedInput),
+		states:  make(map[int32]*partitionState),
+		assign:  assignments{owned: make(map[int32]bool)},
 		// window ids: <group>-<instance>-<start time, base 36>-<counter>,
 		// unique across instances (instance id) and restarts (start time).
 		windowBase: cfg.Group + "-" + cfg.InstanceID + "-" + strconv.FormatInt(cfg.Clock().UnixMilli(), 36) + "-",
-	}, nil
+		misrouting: newMisrouting(cfg.Clock),
+	}
+	for i := range pipe.decoders {
+		pipe.decoders[i].refused = r.refusedLookup
+	}
+	return r, nil
+}
+
+func (r *runner) plan() kafkaio.TopicPlan {
+	return kafkaio.TopicPlan{
+		Input: r.cfg.InputTopic, Output: r.cfg.OutputTopic, DLQ: r.cfg.DLQTopic, Changelog: r.cfg.ChangelogTopic(),
+		CreateMissing: r.cfg.CreateTopics, MaxEventBytes: r.cfg.Intake.MaxEventBytes,
+		ReplicationFactor: r.cfg.ReplicationFactor, MinInSyncReplicas: r.cfg.MinInSyncReplicas,
+	}
 }
 
 func (r *runner) ensureTopics(ctx context.Context) error {
@@ -151,34 +185,62 @@ func (r *runner) ensureTopics(ctx context.Context) error {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	p, err := kafkaio.EnsureTopics(ctx, cl, kafkaio.TopicPlan{
-		Input: r.cfg.InputTopic, Output: r.cfg.OutputTopic, DLQ: r.cfg.DLQTopic, Changelog: r.cfg.ChangelogTopic(),
-		CreateMissing: r.cfg.CreateTopics, MaxMessageBytes: r.cfg.Intake.MaxEventBytes + 64<<10,
-	})
+	lay, err := kafkaio.EnsureTopics(ctx, cl, r.plan())
 	if err != nil {
 		return fmt.Errorf("topics: %w", err)
 	}
-	r.log.Info("topics ready", "input", r.cfg.InputTopic, "partitions", p, "output", r.cfg.OutputTopic, "dlq", r.cfg.DLQTopic, "changelog", r.cfg.ChangelogTopic())
+	r.limits = lay.Limits
+	r.pipe.dlqLimit = lay.Limits.DLQ
+	for _, w := range lay.Warnings {
+		r.log.Warn(w)
+	}
+	r.log.Info("topics ready", "input", r.cfg.InputTopic, "partitions", lay.Partitions, "output", r.cfg.OutputTopic, "dlq", r.cfg.DLQTopic, "changelog", r.cfg.ChangelogTopic(),
+		"input_max_message_bytes", lay.Limits.Input, "output_max_message_bytes", lay.Limits.Output, "dlq_max_message_bytes", lay.Limits.DLQ, "broker_message_max_bytes", lay.Limits.Broker)
+	return r.checkSharedOutput(ctx, lay.Partitions)
+}
+
+// checkSharedOutput refuses to start when the last committed records of
+// the output topic were published by another group: two groups on the
+// same output publish every event twice.
+func (r *runner) checkSharedOutput(ctx context.Context, partitions int32) error {
+	others, err := kafkaio.RecentGroups(ctx, r.cfg.Client, r.cfg.OutputTopic, partitions, event.HeaderGroup, sharedOutputLookback)
+	if err != nil {
+		r.log.Warn("could not read the output's last records to check which group publishes there", "err", err)
+		return nil
+	}
+	delete(others, r.cfg.Group)
+	for g, p := range others {
+		if r.cfg.AllowSharedOutput {
+			r.log.Warn("another group publishes to the output topic; allowed by --allow-shared-output: its events and ours are both published", "other_group", g, "partition", p)
+			continue
+		}
+		return fmt.Errorf("%w: output topic %q partition %d was last written by group %q, not %q: two groups on one output publish every event twice; stop the other group, use another --output-topic, or (dangerous) pass --allow-shared-output", kafkaio.ErrTopicLayout, r.cfg.OutputTopic, p, g, r.cfg.Group)
+	}
 	return nil
 }
 
+// sharedOutputLookback is how many offsets before each output
+// partition's end are read for the group check (markers included).
+const sharedOutputLookback = 16
+
 func (r *runner) newSession() error {
 	s, err := kafkaio.NewSession(kafkaio.SessionConfig{
-		Client:                r.cfg.Client,
-		Group:                 r.cfg.Group,
-		TransactionalID:       r.cfg.TransactionalID(),
-		InputTopic:            r.cfg.InputTopic,
-		InstanceID:            r.cfg.InstanceID,
-		SessionTimeout:        r.cfg.SessionTimeout,
-		TransactionTimeout:    r.cfg.TransactionTimeout,
-		FetchMaxWait:          250 * time.Millisecond,
-		FetchMaxBytes:         r.cfg.FetchMaxBytes,
-		MaxBufferedRecords:    4*r.cfg.WindowMaxEvents + 1024,
-		ProducerBatchMaxBytes: int32(r.cfg.Intake.MaxEventBytes + 64<<10),
-		OnAssigned:            r.assign.assigned,
-		OnRevoked:             r.assign.revoke,
-		Logger:                r.log,
-		Hooks:                 r.cfg.Hooks,
+		Client:              r.cfg.Client,
+		Group:               r.cfg.Group,
+		TransactionalID:     r.cfg.TransactionalID(),
+		InputTopic:          r.cfg.InputTopic,
+		InstanceID:          r.cfg.InstanceID,
+		SessionTimeout:      r.cfg.SessionTimeout,
+		TransactionTimeout:  r.cfg.TransactionTimeout,
+		FetchMaxWait:        250 * time.Millisecond,
+		FetchMaxBytes:       r.cfg.FetchMaxBytes,
+		MaxBufferedRecords:  4*r.cfg.WindowMaxEvents + 1024,
+		BatchMaxBytes:       r.limits.BatchMaxBytes(r.plan()),
+		BrokerMaxWriteBytes: int32(min(max(100<<20, r.limits.Largest()+1<<20), 1<<30)),
+		OnAssigned:          r.assign.assigned,
+		OnRevoked:           r.assign.revoke,
+		Logger:              r.log,
+		Hooks:               r.cfg.Hooks,
 	})
 	if err != nil {
 		return err
@@ -217,7 +279,6 @@ func (r *runner) loop(ctx context.Context) error {
 	leave := true // on return: a clean stop leaves the group; a crash does not
 	defer func() { r.closeSession(hard, leave) }()
 
-	failures := 0
 	for {
 		if r.sess == nil {
 			if err := r.newSession(); err != nil {
@@ -226,8 +287,17 @@ func (r *runner) loop(ctx context.Context) error {
 			r.setReady(false, "joining group "+r.cfg.Group)
 		}
 		stop, err := r.window(ctx, hard)
+		if errors.Is(err, errRefusedRetry) {
+			// Progress, not a failure: the next attempt dead-letters what
+			// the broker refused. The aborted transaction's session is
+			// replaced so that the window is read again from the
+			// committed offsets.
+			r.m.transactions.WithLabelValues(outcomeAborted).Inc()
+			r.closeSession(hard, false)
+			continue
+		}
 		if err == nil {
-			failures = 0
+			r.failures, r.lastErr = 0, nil
 			if stop {
 				r.log.Info("shut down cleanly: open window handled, leaving the group")
 				return nil
@@ -249,7 +319,12 @@ func (r *runner) loop(ctx context.Context) error {
 			r.log.Warn("window failed during shutdown; it was not committed and will be reprocessed by the next owner", "err", err)
 			return nil
 		}
-		failures++
+		if r.failures == 0 {
+			r.failingSince = r.cfg.Clock()
+		}
+		r.failures++
+		r.lastErr = err
+		failures := r.failures
 		if failures > r.cfg.MaxRetries {
 			return fmt.Errorf("giving up after %d consecutive failed windows (--max-retries %d): %w; nothing was skipped: a restart resumes after the last committed window", failures, r.cfg.MaxRetries, err)
 		}
@@ -258,6 +333,7 @@ func (r *runner) loop(ctx context.Context) error {
 		r.log.Warn("window failed; restarting the session and reprocessing from the last committed offsets",
 			"err", err, "attempt", failures, "max_retries", r.cfg.MaxRetries, "backoff", wait)
 		r.closeSession(hard, false)
+		r.setReady(false, "retrying")
 		select {
 		case <-ctx.Done():
 			return nil
@@ -287,7 +363,11 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 	r.m.buffered.Set(0)
 	r.m.bufferedBytes.Set(0)
 	var deadline time.Time
-	for len(r.recs) < r.cfg.WindowMaxEvents && r.recBytes < r.cfg.WindowMaxBytes {
+	limit := r.cfg.WindowMaxEvents
+	if r.probeLimit > 0 {
+		limit = min(limit, r.probeLimit)
+	}
+	for len(r.recs) < limit && r.recBytes < r.cfg.WindowMaxBytes {
 		if len(r.recs) == 0 {
 			if err := r.betweenWindows(hard); err != nil {
 				return false, err
@@ -305,7 +385,7 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 		}
 		pollStart := r.cfg.Clock()
 		pctx, cancel := context.WithTimeout(ctx, wait)
-		perr := r.sess.Poll(pctx, r.cfg.WindowMaxEvents-len(r.recs), r.collect)
+		perr := r.sess.Poll(pctx, limit-len(r.recs), r.collect)
 		cancel()
 		if perr != nil {
 			if kafkaio.IsFatal(perr) || errors.Is(perr, kafkaio.ErrClientClosed) {
@@ -356,7 +436,9 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	revoked, owned, changes := r.assign.take()
 	for _, p := range revoked {
 		delete(r.states, p)
+		r.m.lag.DeleteLabelValues(strconv.Itoa(int(p)))
 	}
+	r.misrouting.forget(revoked)
 	if changes > 0 {
 		r.m.rebalances.Add(float64(changes))
 		r.m.partitions.Set(float64(len(owned)))
@@ -380,17 +462,29 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	case len(owned) == 0:
 		r.setReady(false, "no partitions assigned yet")
 	case pending > 0:
-		r.setReady(false, fmt.Sprintf("%d of %d partitions waiting for stable committed offsets before restoring state", pending, len(owned)))
+		r.setReady(false, fmt.Sprintf("partitions %v (%d of %d owned) waiting for stable committed offsets (a previous owner's transaction is open) before restoring state", missing, pending, len(owned)))
 	default:
 		r.setReady(true, "")
 	}
 	return nil
 }
 
+// setReady reports readiness. While windows keep failing the member is
+// not ready, whatever else holds: the reason says since when and why.
 func (r *runner) setReady(ok bool, reason string) {
-	if r.cfg.Health != nil {
-		r.cfg.Health.set(ok, reason)
+	if r.cfg.Health == nil {
+		return
 	}
+	if r.failures > 0 {
+		failing := fmt.Sprintf("%d consecutive windows failed over %s, last error: %v", r.failures, r.cfg.Clock().Sub(r.failingSince).Round(time.Millisecond), r.lastErr)
+		if ok || reason == "" {
+			reason = failing
+		} else {
+			reason += "; " + failing
+		}
+		ok = false
+	}
+	r.cfg.Health.set(ok, reason)
 }
 
 // publish restores any partition the window needs, processes the window
@@ -421,6 +515,9 @@ func (r *runner) publish(ctx context.Context) error {
 	}
 	committed, err := r.sess.End(ctx, true)
 	if err != nil {
+		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.handleRefused(windowID, re) {
+			return errRefusedRetry
+		}
 		return fmt.Errorf("end transaction of window %s: %w", windowID, err)
 	}
 	if !committed {
@@ -432,11 +529,28 @@ func (r *runner) publish(ctx context.Context) error {
 		return nil
 	}
 	r.pipe.commit()
+	r.forgetRefused()
+	r.probeLimit = 0
 	r.observe(&res, start)
+	r.misrouting.observe(r)
 	return nil
 }
 
 func (r *runner) stateOf(p int32) *partitionState { return r.states[p] }
+
+// setLag publishes the lag of newly assigned partitions from their
+// committed offsets, so the gauge exists from assignment on, before any
+// window commits there.
+func (r *runner) setLag(ctx context.Context, committed map[int32]int64) {
+	lag, err := r.sess.InputLag(ctx, committed)
+	if err != nil {
+		r.log.Debug("cannot read input end offsets for the lag gauge yet", "err", err)
+		return
+	}
+	for p, n := range lag {
+		r.m.lag.WithLabelValues(strconv.Itoa(int(p))).Set(float64(n))
+	}
+}
 
 func (r *runner) observe(res *windowResult, publishStart time.Time) {
 	now := r.cfg.Clock()
@@ -449,6 +563,7 @@ func (r *runner) observe(res *windowResult, publishStart time.Time) {
 			m.deadLettered.WithLabelValues(event.Reason(reason).String()).Add(float64(n))
 		}
 	}
+	m.truncated.Add(float64(res.truncated))
 	m.windowEvents.Observe(float64(len(r.recs)))
 	m.stageSeconds.WithLabelValues(stageIntake).Observe(res.intake.Seconds())
 	m.stageSeconds.WithLabelValues(stageClassify).Observe(res.classify.Seconds())
@@ -475,7 +590,9 @@ func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int,
 	for {
 		offsets, err := r.sess.StableCommittedOffsets(ctx, r.cfg.Group, parts)
 		if err == nil {
+			r.setLag(ctx, offsets)
 			for _, p := range parts {
+				r.setReady(false, fmt.Sprintf("restoring state of partition %d from %s", p, r.cfg.ChangelogTopic()))
 				if err := r.restore(ctx, p, offsets[p]); err != nil {
 					return 0, err
 				}

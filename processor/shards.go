@@ -1,6 +1,8 @@
 package processor
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"time"
@@ -13,10 +15,13 @@ import (
 // decodeShard decodes a contiguous run of a window's records with its own
 // decoder and buffers, so that two shards can run at once.
 type decodeShard struct {
-	dec   *intake.Decoder
-	items []item
-	dead  []deadLetter
-	evbuf []byte // copies of accepted events' byte fields
+	// refused, when set, names input records the broker refused in an
+	// earlier attempt of the window (see refusals.go).
+	refused func(partition int32, offset int64) (refusedInput, bool)
+	dec     *intake.Decoder
+	items   []item
+	dead    []deadLetter
+	evbuf   []byte // copies of accepted events' byte fields
 }
 
 func (d *decodeShard) reset() {
@@ -29,6 +34,16 @@ func (d *decodeShard) reset() {
 func (d *decodeShard) decode(recs []kafkaio.InRecord, base int32, clock func() time.Time) {
 	for i := range recs {
 		r := &recs[i]
+		var ri refusedInput
+		if d.refused != nil {
+			ri, _ = d.refused(r.Partition, r.Offset)
+		}
+		if ri.force {
+			// Treated exactly like an input intake rejected: no sequence
+			// number, no change to the source's state.
+			d.dead = append(d.dead, deadLetter{rec: base + int32(i), err: &intake.ValidationError{Reason: ri.reason, Msg: ri.msg}, truncate: ri.truncate})
+			continue
+		}
 		d.items = append(d.items, item{rec: base + int32(i), start: clock()})
 		it := &d.items[len(d.items)-1]
 		if err := d.dec.Decode(r.Value, r.Timestamp, &it.ev); err != nil {
@@ -37,7 +52,7 @@ func (d *decodeShard) decode(recs []kafkaio.InRecord, base int32, clock func() t
 			if !errors.As(err, &ve) {
 				ve = &intake.ValidationError{Reason: event.ReasonInvalidJSON, Msg: err.Error()}
 			}
-			d.dead = append(d.dead, deadLetter{rec: base + int32(i), err: ve})
+			d.dead = append(d.dead, deadLetter{rec: base + int32(i), err: ve, truncate: ri.truncate})
 			continue
 		}
 		it.ev.EventID = d.keep(it.ev.EventID)
@@ -64,8 +79,10 @@ func (d *decodeShard) keep(b []byte) []byte {
 // valid until reset, even when a buffer grows (see keep).
 type encodeShard struct {
 	inputTopic []byte
-	valbuf     []byte // output values, changelog keys and values, header values
-	hdrs       []kafkaio.Header
+	// group is the consumer group, written as event.HeaderGroup.
+	group  []byte
+	valbuf []byte // output values, changelog keys and values, header values
+	hdrs   []kafkaio.Header
 	// out holds the encoded outputs of a shard that does not add them to
 	// the transaction directly.
 	out []kafkaio.OutRecord
@@ -87,8 +104,8 @@ func (e *encodeShard) encodeOutputs(p *pipeline, recs []kafkaio.InRecord, order 
 		start := len(e.valbuf)
 		e.valbuf = event.AppendOutput(e.valbuf, &it.ev, &it.d, opt)
 		value := e.valbuf[start:len(e.valbuf):len(e.valbuf)]
-		hdrs := e.lineageHeaders(r, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
-		o := kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs}
+		hdrs := e.lineageHeaders(r, true, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
+		o := kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs, Input: it.rec}
 		if direct {
 			p.add(o)
 			continue
@@ -99,15 +116,55 @@ func (e *encodeShard) encodeOutputs(p *pipeline, recs []kafkaio.InRecord, order 
 
 // encodeDeadLetters adds a dead letter for every rejected record: the
 // input's key and value byte for byte, its headers, and the error headers.
+// A dead letter the broker refused whole before is truncated instead (see
+// truncatedPrefix): the value's longest prefix that fits, with headers
+// naming the original size and digest.
 func (e *encodeShard) encodeDeadLetters(p *pipeline, recs []kafkaio.InRecord) {
 	for _, dl := range p.dead {
 		r := &recs[dl.rec]
-		hdrs := e.lineageHeaders(r, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset,
-			kafkaio.Header{Key: event.HeaderErrorReason, Value: e.keepValue([]byte(dl.err.Reason.String()))},
-			kafkaio.Header{Key: event.HeaderErrorMessage, Value: e.keepValue([]byte(dl.err.Error()))},
+		reason := kafkaio.Header{Key: event.HeaderErrorReason, Value: e.keepValue([]byte(dl.err.Reason.String()))}
+		msg := kafkaio.Header{Key: event.HeaderErrorMessage, Value: e.keepValue([]byte(dl.err.Error()))}
+		if dl.truncate == 0 {
+			hdrs := e.lineageHeaders(r, true, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset, reason, msg)
+			p.add(kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: hdrs, Input: dl.rec})
+			continue
+		}
+		n, keepHeaders := truncatedPrefix(r, p.dlqLimit, dl.truncate)
+		sum := sha256.Sum256(r.Value)
+		start := len(e.valbuf)
+		e.valbuf = strconv.AppendInt(e.valbuf, int64(len(r.Value)), 10)
+		size := e.valbuf[start:len(e.valbuf):len(e.valbuf)]
+		hdrs := e.lineageHeaders(r, keepHeaders, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset, reason, msg,
+			kafkaio.Header{Key: event.HeaderErrorTruncated, Value: []byte("true")},
+			kafkaio.Header{Key: event.HeaderErrorOriginalSize, Value: size},
+			kafkaio.Header{Key: event.HeaderErrorOriginalSHA256, Value: e.keepValue(hex.AppendEncode(nil, sum[:]))},
 		)
-		p.add(kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value, Headers: hdrs})
+		p.truncated++
+		p.add(kafkaio.OutRecord{Topic: p.topics.DLQ, Partition: r.Partition, Key: r.Key, Value: r.Value[:n:n], Headers: hdrs, Input: dl.rec})
 	}
+}
+
+// truncationMargin is room kept in a truncated dead letter for record and
+// batch framing beyond key, value and headers.
+const truncationMargin = 4 << 10
+
+// truncatedPrefix is how many bytes of the input value a truncated dead
+// letter at the given level keeps, and whether it keeps the input's own
+// headers. Level 1 fills the DLQ's limit, with the input's headers when
+// they leave room for any value; each further level (the broker refused
+// the previous one) drops the input's headers and halves the prefix.
+func truncatedPrefix(r *kafkaio.InRecord, dlqLimit, level int) (n int, keepHeaders bool) {
+	hdrs := 0
+	for _, h := range r.Headers {
+		hdrs += len(h.Key) + len(h.Value)
+	}
+	budget := dlqLimit - len(r.Key) - truncationMargin - 1024 // eventproc's own headers
+	keepHeaders = level == 1 && budget-hdrs > 0
+	if keepHeaders {
+		budget -= hdrs
+	}
+	budget >>= max(level-1, 0)
+	return max(0, min(budget, len(r.Value))), keepHeaders
 }
 
 // encodeChangelog adds the state of every source the window touched and
@@ -121,7 +178,7 @@ func (e *encodeShard) encodeChangelog(p *pipeline) {
 			vstart := len(e.valbuf)
 			e.valbuf = st.AppendBinary(e.valbuf)
 			end := len(e.valbuf)
-			p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: e.valbuf[kstart:vstart:vstart], Value: e.valbuf[vstart:end:end]})
+			p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: e.valbuf[kstart:vstart:vstart], Value: e.valbuf[vstart:end:end], Input: -1})
 		}
 		kstart := len(e.valbuf)
 		e.valbuf = append(e.valbuf, checkpointKeyPrefix...)
@@ -129,15 +186,18 @@ func (e *encodeShard) encodeChangelog(p *pipeline) {
 		vstart := len(e.valbuf)
 		e.valbuf = appendCheckpoint(e.valbuf, wp.publish, wp.nextOffset, p.rulesHash)
 		end := len(e.valbuf)
-		p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: e.valbuf[kstart:vstart:vstart], Value: e.valbuf[vstart:end:end]})
+		p.add(kafkaio.OutRecord{Topic: p.topics.Changelog, Partition: part, Key: e.valbuf[kstart:vstart:vstart], Value: e.valbuf[vstart:end:end], Input: -1})
 	}
 }
 
-// lineageHeaders returns the record's own headers followed by topic,
-// partition and offset headers under the given names, then extra.
-func (e *encodeShard) lineageHeaders(r *kafkaio.InRecord, topicKey, partKey, offKey string, extra ...kafkaio.Header) []kafkaio.Header {
+// lineageHeaders returns the record's own headers (with own) followed by
+// topic, partition and offset headers under the given names, the group
+// header, then extra.
+func (e *encodeShard) lineageHeaders(r *kafkaio.InRecord, own bool, topicKey, partKey, offKey string, extra ...kafkaio.Header) []kafkaio.Header {
 	start := len(e.hdrs)
-	e.hdrs = append(e.hdrs, r.Headers...)
+	if own {
+		e.hdrs = append(e.hdrs, r.Headers...)
+	}
 	pstart := len(e.valbuf)
 	e.valbuf = strconv.AppendInt(e.valbuf, int64(r.Partition), 10)
 	ostart := len(e.valbuf)
@@ -147,6 +207,9 @@ func (e *encodeShard) lineageHeaders(r *kafkaio.InRecord, topicKey, partKey, off
 		kafkaio.Header{Key: partKey, Value: e.valbuf[pstart:ostart:ostart]},
 		kafkaio.Header{Key: offKey, Value: e.valbuf[ostart:len(e.valbuf):len(e.valbuf)]},
 	)
+	if e.group != nil {
+		e.hdrs = append(e.hdrs, kafkaio.Header{Key: event.HeaderGroup, Value: e.group})
+	}
 	e.hdrs = append(e.hdrs, extra...)
 	return e.hdrs[start:len(e.hdrs):len(e.hdrs)]
 }

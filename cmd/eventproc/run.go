@@ -50,6 +50,9 @@ const (
 	flagRedactMetadata     = "redact-metadata"
 	flagMetricsAddr        = "metrics-addr"
 	flagMemoryLimitMB      = "memory-limit-mb"
+	flagReplicationFactor  = "replication-factor"
+	flagMinInSyncReplicas  = "min-insync-replicas"
+	flagAllowSharedOutput  = "allow-shared-output"
 )
 
 const (
@@ -111,6 +114,12 @@ func runFlags() []cli.Flag {
 			Usage: "this member's stable id (default: host name); transactional id is <group>-<instance-id>, so a restart fences its predecessor. Must be unique per running member", EnvVars: envVars(flagInstanceID)},
 		&cli.BoolFlag{Name: flagCreateTopics, Value: true, Category: categoryTopics,
 			Usage: "create missing output and DLQ topics with the input's partition count (turn off with --create-topics=false)", EnvVars: envVars(flagCreateTopics)},
+		&cli.IntFlag{Name: flagReplicationFactor, Value: -1, Category: categoryTopics,
+			Usage: "replication factor of the topics eventproc creates (output, DLQ, changelog); -1: the broker's default.replication.factor", EnvVars: envVars(flagReplicationFactor)},
+		&cli.IntFlag{Name: flagMinInSyncReplicas, Value: -1, Category: categoryTopics,
+			Usage: "min.insync.replicas of the topics eventproc creates; -1: the broker's default", EnvVars: envVars(flagMinInSyncReplicas)},
+		&cli.BoolFlag{Name: flagAllowSharedOutput, Category: categoryTopics,
+			Usage: "DANGEROUS: start even when the output topic's last records come from another group (both groups then publish every event: the output doubles)", EnvVars: envVars(flagAllowSharedOutput)},
 		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
 			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
 		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,
@@ -150,6 +159,9 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		Group:              c.String(flagGroup),
 		InstanceID:         c.String(flagInstanceID),
 		CreateTopics:       c.Bool(flagCreateTopics),
+		ReplicationFactor:  int16(unlessBrokerDefault(min(c.Int(flagReplicationFactor), 1<<15-1))),
+		MinInSyncReplicas:  unlessBrokerDefault(c.Int(flagMinInSyncReplicas)),
+		AllowSharedOutput:  c.Bool(flagAllowSharedOutput),
 		WindowMaxEvents:    c.Int(flagWindowMaxEvents),
 		WindowMaxWait:      c.Duration(flagWindowMaxWait),
 		WindowMaxBytes:     c.Int(flagWindowMaxBytes),
@@ -163,6 +175,15 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 	p, err := processingConfigFrom(c)
 	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
 	return cfg, err
+}
+
+// unlessBrokerDefault maps the flags' -1 (the broker's default) to the
+// configuration's unset value.
+func unlessBrokerDefault(v int) int {
+	if v == -1 {
+		return 0
+	}
+	return v
 }
 
 // runConfigFrom builds and checks the processor configuration from the
