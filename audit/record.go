@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -94,6 +95,17 @@ func headersPreserved(input, got []Header) bool {
 			return false
 		}
 		j++
+	}
+	return true
+}
+
+// onlyEventprocHeaders reports whether every header is one of eventproc's
+// own (named __eventproc.*).
+func onlyEventprocHeaders(hs []Header) bool {
+	for _, h := range hs {
+		if !strings.HasPrefix(h.Key, "__eventproc.") {
+			return false
+		}
 	}
 	return true
 }

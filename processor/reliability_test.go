@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/gen"
 	"github.com/eventproc/eventproc/internal/testbroker"
@@ -189,6 +190,14 @@ func TestRunRefusedRecordsBecomeDeadLettersThenTruncated(t *testing.T) {
 	s := h.awaitAll(120 * time.Second)
 	if len(s.out) != 10 || len(s.dlq) != 2 {
 		t.Fatalf("got %d outputs and %d dead letters, want 10 and 2", len(s.out), len(s.dlq))
+	}
+	// The independent audit accepts the refused record's dead letter and
+	// the truncations, and re-derives every output's content.
+	rcfg := h.replayConfig(func(c *Config) { c.Intake.MaxEventBytes = maxEvent })
+	if rep := audit.Check(s.in, s.out, s.dlq, audit.Options{InputTopic: h.input, Rederive: &rcfg}); !rep.OK() {
+		var b writerBuf
+		_ = rep.WriteText(&b)
+		t.Fatalf("audit of refused and truncated records failed:\n%s", b.String())
 	}
 	// Exactly once by lineage: every input offset appears once.
 	seen := map[string]int{}
