@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration
+.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster
 
 build: ## build bin/eventproc
 	$(GO) build -o bin/eventproc ./cmd/eventproc
@@ -52,3 +52,8 @@ clean:
 # set (real Kafka), else an embedded broker inside the test process.
 test-chaos: ## chaos suite: real processes, kill -9, SIGTERM, scale, slow windows; then eventproc verify
 	EVENTPROC_CHAOS=1 $(GO) test -count=1 -timeout 15m -v -run . ./chaos
+
+# Broker failures on a real three-node cluster (scripts/kafka-local.sh up --nodes 3,
+# started and stopped here unless EVENTPROC_CHAOS_CLUSTER names a running one).
+test-chaos-cluster: ## chaos on 3 brokers: kill -9 the busiest broker, the coordinators, SIGSTOP one, rolling restart; then eventproc verify
+	scripts/chaos-cluster.sh

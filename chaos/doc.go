@@ -11,5 +11,10 @@
 // group), else an embedded kfake cluster inside the test process that the
 // child processes reach over 127.0.0.1.
 //
+// The broker-failure scenarios (TestCluster*) also need
+// EVENTPROC_CHAOS_CLUSTER, the brokers of a multi-node cluster started by
+// scripts/kafka-local.sh up --nodes 3, whose nodes they kill, restart and
+// freeze through that script (`make test-chaos-cluster`).
+//
 // The package holds tests only; it owns no production code.
 package chaos

@@ -56,6 +56,13 @@ type env struct {
 	started time.Time
 	// txTimeout is the members' --transaction-timeout.
 	txTimeout time.Duration
+	// retryFlags are the members' retry settings; nil runs them on the
+	// defaults.
+	retryFlags []string
+	// extraFlags are added to every member's flags, restarts included.
+	extraFlags []string
+	// metricsFor maps instance ids to a --metrics-addr (default none).
+	metricsFor map[string]string
 
 	adm      *kadm.Client
 	members  map[string]*proc // running members by instance id
@@ -87,18 +94,19 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	e := &env{
-		t:         t,
-		kind:      b.Kind,
-		brokers:   strings.Join(b.Addrs, ","),
-		input:     testbroker.UniqueName(t, "in"),
-		output:    testbroker.UniqueName(t, "out"),
-		dlq:       testbroker.UniqueName(t, "dlq"),
-		group:     testbroker.UniqueName(t, "g"),
-		logDir:    logDir(t),
-		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		members:   map[string]*proc{},
-		started:   time.Now(),
-		txTimeout: transactionTimeout,
+		t:          t,
+		kind:       b.Kind,
+		brokers:    strings.Join(b.Addrs, ","),
+		input:      testbroker.UniqueName(t, "in"),
+		output:     testbroker.UniqueName(t, "out"),
+		dlq:        testbroker.UniqueName(t, "dlq"),
+		group:      testbroker.UniqueName(t, "g"),
+		logDir:     logDir(t),
+		rng:        rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		members:    map[string]*proc{},
+		started:    time.Now(),
+		txTimeout:  transactionTimeout,
+		retryFlags: []string{"--retry-backoff", "50ms", "--retry-backoff-max", "1s", "--max-retries", "30"},
 	}
 	b.CreateTopic(t, e.input, partitions, nil)
 	t.Logf("chaos: broker %s (%s), input %s, group %s, seed %d (EVENTPROC_CHAOS_SEED reproduces the choices, not the timing)",
@@ -145,14 +153,14 @@ func (e *env) startMember(id string, extra ...string) *proc {
 	}
 	args := []string{"run", "--brokers", e.brokers,
 		"--input-topic", e.input, "--output-topic", e.output, "--dlq-topic", e.dlq,
-		"--group", e.group, "--instance-id", id, "--metrics-addr", "",
+		"--group", e.group, "--instance-id", id, "--metrics-addr", e.metricsFor[id],
 		"--window-max-events", "500",
 		"--transaction-timeout", e.txTimeout.String(),
 		"--shutdown-timeout", "20s",
-		"--retry-backoff", "50ms", "--retry-backoff-max", "1s", "--max-retries", "30",
 		"--log-format", "json"}
+	args = append(append(append(args, e.retryFlags...), e.extraFlags...), extra...)
 	e.launches++
-	p := startProc(e.t, e.logDir, fmt.Sprintf("member-%s-%d", id, e.launches), append(args, extra...)...)
+	p := startProc(e.t, e.logDir, fmt.Sprintf("member-%s-%d", id, e.launches), args...)
 	e.members[id] = p
 	return p
 }
@@ -343,6 +351,9 @@ type verifyReport struct {
 func (e *env) finish(scenario string, produced int64) {
 	e.t.Helper()
 	drained := e.drain()
+	if mean, windows, ok := publishSeconds(); ok && e.metricsFor != nil {
+		e.t.Logf("member a: %d windows published and committed in %.0f ms on average", windows, mean*1000)
+	}
 	for _, id := range sortedIDs(e.members) {
 		e.stopMember(id)
 	}

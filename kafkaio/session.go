@@ -59,6 +59,10 @@ type SessionConfig struct {
 	Hooks []kgo.Hook
 }
 
+// sessionMetadataMinAge is the least time between two metadata refreshes
+// of a session's client.
+const sessionMetadataMinAge = 250 * time.Millisecond
+
 // Session is the exactly-once consume-transform-produce loop's view of
 // Kafka: poll input, produce inside a transaction, commit the consumed
 // offsets in that same transaction. It wraps kgo.GroupTransactSession and
@@ -113,6 +117,13 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// A produce answered CONCURRENT_TRANSACTIONS (the previous
+		// transaction's markers are still being written, routine right
+		// after a commit on a multi-broker cluster) or NOT_LEADER (a
+		// broker failed) is retried after a metadata refresh, which
+		// franz-go spaces by this minimum age (default 5 s): windows would
+		// take seconds to commit.
+		kgo.MetadataMinAge(sessionMetadataMinAge),
 	)
 	if cfg.TransactionTimeout > 0 {
 		opts = append(opts, kgo.TransactionTimeout(cfg.TransactionTimeout))
