@@ -41,7 +41,7 @@ kafka-status: ## running? (exit 3 when not)
 
 # The integration suites (processor, testbroker, kcat interop) against the
 # broker in KAFKA_BROKERS; start one with `make kafka-up` first.
-INTEGRATION_PKGS := ./processor ./internal/testbroker ./cmd/eventproc
+INTEGRATION_PKGS := ./processor ./internal/testbroker ./internal/groupstatus ./ingest ./cmd/eventproc
 test-integration: ## integration suites against real Kafka (KAFKA_BROKERS, default the kafka-up broker)
 	KAFKA_BROKERS=$${KAFKA_BROKERS:-127.0.0.1:$${KAFKA_PORT:-19092}} $(GO) test -count=1 -timeout 30m $(INTEGRATION_PKGS)
 
