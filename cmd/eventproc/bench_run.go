@@ -19,12 +19,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
-	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
-	"github.com/eventproc/eventproc/internal/progress"
 )
 
 // benchEnv is one bench run's broker, admin client and names.

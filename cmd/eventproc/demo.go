@@ -15,9 +15,9 @@ import (
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
-	"github.com/eventproc/eventproc/internal/progress"
 )
 
 const (

@@ -14,8 +14,8 @@ import (
 
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/gen"
-	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/internal/progress"
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // Names of the produce command's own flags.
