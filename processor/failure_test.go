@@ -136,7 +136,7 @@ func waitReady(t *testing.T, m *member) {
 // restored exactly after a crash, restart or rebalance shows up here.
 func (h *harness) assertMatchesReplay(s snapshot) {
 	h.t.Helper()
-	cfg := h.config("replay").withDefaults()
+	cfg := h.config("replay").withRuntime()
 	p, err := newPipeline(topics{Input: h.input, Output: h.output, DLQ: h.dlq, Changelog: "replay"}, cfg.Intake, cfg.Enrich, false, nil)
 	if err != nil {
 		h.t.Fatal(err)

@@ -83,6 +83,8 @@ type member struct {
 	done     chan error
 }
 
+// config is a complete configuration for a member of the harness's group:
+// the fields the tests care about, the rest at their defaults.
 func (h *harness) config(instance string) Config {
 	return Config{
 		Client:             h.client,
@@ -100,7 +102,7 @@ func (h *harness) config(instance string) Config {
 		RetryBackoff:       50 * time.Millisecond,
 		RetryBackoffMax:    500 * time.Millisecond,
 		Logger:             testLogger(),
-	}
+	}.WithDefaults()
 }
 
 func testLogger() *slog.Logger {

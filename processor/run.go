@@ -31,7 +31,7 @@ const idlePoll = 250 * time.Millisecond
 // consecutive windows failed. It never skips a record: whatever was not
 // committed is processed again by whoever owns the partition next.
 func Run(ctx context.Context, cfg Config) error {
-	cfg = cfg.withDefaults()
+	cfg = cfg.withRuntime()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -121,10 +121,14 @@ func newRunner(cfg Config) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	return &runner{
 		cfg:    cfg,
 		log:    cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
-		m:      newMetrics(cfg.Registerer),
+		m:      m,
 		pipe:   pipe,
 		states: make(map[int32]*partitionState),
 		assign: assignments{owned: make(map[int32]bool)},

@@ -282,7 +282,7 @@ func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, in
 		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
 		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
 		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
-	}
+	}.WithDefaults()
 	regs := metricSet{reg}
 	phase, err := e.measure(ctx, name, input, events, rate, withLatency, "eventproc", system{
 		output:     out,

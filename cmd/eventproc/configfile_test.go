@@ -75,6 +75,7 @@ func goodConfig() processor.Config {
 		WindowMaxEvents: 5000, WindowMaxWait: 20 * time.Millisecond, WindowMaxBytes: 16 << 20,
 		TransactionTimeout: 15 * time.Second, SessionTimeout: processor.DefaultSessionTimeout, ShutdownTimeout: 20 * time.Second,
 		RetryBackoff: 200 * time.Millisecond, RetryBackoffMax: 5 * time.Second, MaxRetries: 5,
+		FetchMaxBytes: processor.DefaultFetchMaxBytes, RestoreTimeout: processor.DefaultRestoreTimeout,
 		Intake:         intake.Config{MaxEventBytes: 512 << 10, MaxDepth: 16, MaxClockSkew: time.Minute},
 		Enrich:         enrich.Config{Alpha: 0.2, WarmUp: 50, ZThreshold: 4},
 		RedactMetadata: true,
@@ -91,6 +92,7 @@ func TestConfigFileFixtures(t *testing.T) {
 		WindowMaxBytes: processor.DefaultWindowMaxBytes, TransactionTimeout: processor.DefaultTransactionTimeout, SessionTimeout: processor.DefaultSessionTimeout,
 		ShutdownTimeout: processor.DefaultShutdownTimeout, RetryBackoff: processor.DefaultRetryBackoff,
 		RetryBackoffMax: processor.DefaultRetryBackoffMax, MaxRetries: processor.DefaultMaxRetries,
+		FetchMaxBytes: processor.DefaultFetchMaxBytes, RestoreTimeout: processor.DefaultRestoreTimeout,
 		Intake: intake.Config{MaxEventBytes: intake.DefaultMaxEventBytes, MaxDepth: intake.DefaultMaxDepth, MaxClockSkew: intake.DefaultMaxClockSkew},
 		Enrich: enrich.Config{Alpha: enrich.DefaultAlpha, WarmUp: enrich.DefaultWarmUp, ZThreshold: enrich.DefaultZThreshold},
 	}

@@ -93,7 +93,7 @@ func demoAction(c *cli.Context) error {
 			Group: "eventproc-demo", InstanceID: fmt.Sprintf("demo-%d", i), CreateTopics: true,
 			WindowMaxEvents: c.Int(flagWindowMaxEvents), WindowMaxWait: c.Duration(flagWindowMaxWait),
 			Logger: log.With("member", i), Registerer: reg,
-		}
+		}.WithDefaults()
 		g.Go(func() error { return processor.Run(gctx, cfg) }) // returns when ctx is cancelled
 	}
 

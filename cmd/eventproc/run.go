@@ -146,7 +146,10 @@ func runFlags() []cli.Flag {
 	}
 }
 
-// processorConfig reads the run flags shared by run and demo.
+// processorConfig reads the run flags. Every setting is given explicitly
+// (a flag not set carries its default), so that processor.Run uses exactly
+// these values and a zero means zero: the result is not passed through
+// WithDefaults. Settings without a flag take their package defaults here.
 func processorConfig(c *cli.Context) processor.Config {
 	return processor.Config{
 		Client:             clientConfigFrom(c),
@@ -165,6 +168,8 @@ func processorConfig(c *cli.Context) processor.Config {
 		RetryBackoff:       c.Duration(flagRetryBackoff),
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
+		FetchMaxBytes:      processor.DefaultFetchMaxBytes,
+		RestoreTimeout:     processor.DefaultRestoreTimeout,
 		Intake: intake.Config{
 			MaxEventBytes: c.Int(flagMaxEventBytes),
 			MaxDepth:      c.Int(flagMaxDepth),
