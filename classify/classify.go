@@ -1,6 +1,9 @@
 package classify
 
-import "github.com/eventproc/eventproc/event"
+import (
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
+)
 
 // Features is everything classification may see. It holds the metadata
 // summary, never raw metadata: the type system enforces the seed's
@@ -141,7 +144,7 @@ func Classify(f Features) Result {
 		}
 	}
 	if total > 0 {
-		r.Confidence = clamp01(r.Scores[r.Category] / total)
+		r.Confidence = unit.Clamp(r.Scores[r.Category] / total)
 	}
 	return r
 }
@@ -188,7 +191,7 @@ func loadDistribution(load float64) *distribution {
 // complexityDistribution moves weight from uniform to TRANSACTION as
 // complexity rises from complexityLow to complexityHigh.
 func complexityDistribution(complexity float64) distribution {
-	evidence := clamp01((complexity - complexityLow) / (complexityHigh - complexityLow))
+	evidence := unit.Clamp((complexity - complexityLow) / (complexityHigh - complexityLow))
 	d := uniform
 	for c := range d {
 		d[c] = float64((1 - evidence) * d[c])
@@ -218,15 +221,4 @@ func sourceDistribution(sourceID []byte) distribution {
 		}
 	}
 	return d
-}
-
-// clamp01 clamps x to [0, 1], mapping NaN to 0.
-func clamp01(x float64) float64 {
-	switch {
-	case x > 1:
-		return 1
-	case x >= 0:
-		return x
-	}
-	return 0 // negative or NaN
 }

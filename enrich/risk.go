@@ -1,6 +1,9 @@
 package enrich
 
-import "github.com/eventproc/eventproc/event"
+import (
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
+)
 
 // riskTermWeight is the weight of each of the seed's four risk terms:
 // risk = ¼·priority + ¼·load + ¼·complexity + ¼·category bonus.
@@ -37,10 +40,10 @@ const (
 // or category contributes 0.
 func RiskScore(p event.Priority, load, complexity float64, c event.Category) float64 {
 	risk := float64(riskTermWeight*priorityRisk(p)) +
-		float64(riskTermWeight*clamp01(load)) +
-		float64(riskTermWeight*clamp01(complexity)) +
+		float64(riskTermWeight*unit.Clamp(load)) +
+		float64(riskTermWeight*unit.Clamp(complexity)) +
 		float64(riskTermWeight*categoryBonus(c))
-	return clamp01(risk)
+	return unit.Clamp(risk)
 }
 
 func priorityRisk(p event.Priority) float64 {
@@ -71,15 +74,4 @@ func categoryBonus(c event.Category) float64 {
 		return categoryBonusAlert
 	}
 	return 0
-}
-
-// clamp01 clamps x to [0, 1], mapping NaN to 0.
-func clamp01(x float64) float64 {
-	switch {
-	case x > 1:
-		return 1
-	case x >= 0:
-		return x
-	}
-	return 0 // negative or NaN
 }
