@@ -68,6 +68,9 @@ type Config struct {
 	Health *Health
 	// Hooks are extra franz-go hooks (e.g. kprom) for the session client.
 	Hooks []kgo.Hook
+	// OnCommit, when set, is called after each committed window with its
+	// counts, on Run's goroutine: it must be quick and must not block.
+	OnCommit func(WindowStats)
 
 	// crashBeforeEnd, set by tests, simulates a crash: when it returns
 	// true for a window, the member drops its client with the window's

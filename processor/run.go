@@ -401,6 +401,7 @@ func (r *runner) publish(ctx context.Context) error {
 	}
 	r.pipe.commit()
 	r.observe(&res, start)
+	r.notifyCommit(len(r.recs), &res)
 	return nil
 }
 
