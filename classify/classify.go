@@ -1,6 +1,9 @@
 package classify
 
-import "github.com/eventproc/eventproc/event"
+import (
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
+)
 
 // Features is everything classification may see. It holds the metadata
 // summary, never raw metadata: the type system enforces the seed's
@@ -146,7 +149,7 @@ func (c *Classifier) Classify(f Features) Result {
 		}
 	}
 	if total > 0 {
-		r.Confidence = clamp01(r.Scores[r.Category] / total)
+		r.Confidence = unit.Clamp(r.Scores[r.Category] / total)
 	}
 	return r
 }
@@ -193,7 +196,7 @@ func (c *Classifier) loadDistribution(load float64) *distribution {
 // complexityDistribution moves weight from uniform to TRANSACTION as
 // complexity rises from ComplexityLow to ComplexityHigh.
 func (c *Classifier) complexityDistribution(complexity float64) distribution {
-	evidence := clamp01((complexity - c.cfg.ComplexityLow) / (c.cfg.ComplexityHigh - c.cfg.ComplexityLow))
+	evidence := unit.Clamp((complexity - c.cfg.ComplexityLow) / (c.cfg.ComplexityHigh - c.cfg.ComplexityLow))
 	d := uniform
 	for c := range d {
 		d[c] = float64((1 - evidence) * d[c])
@@ -223,15 +226,4 @@ func (c *Classifier) sourceDistribution(sourceID []byte) distribution {
 		}
 	}
 	return d
-}
-
-// clamp01 clamps x to [0, 1], mapping NaN to 0.
-func clamp01(x float64) float64 {
-	switch {
-	case x > 1:
-		return 1
-	case x >= 0:
-		return x
-	}
-	return 0 // negative or NaN
 }

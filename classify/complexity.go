@@ -1,6 +1,9 @@
 package classify
 
-import "github.com/eventproc/eventproc/event"
+import (
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
+)
 
 // Complexity terms: each maps one summary count onto [0, 1] by dividing by
 // the count at which it saturates; the weights sum to 1, so Complexity is in
@@ -40,7 +43,7 @@ func Complexity(s event.MetadataSummary) float64 {
 		float64(leavesWeight*saturate(s.LeafCount, leavesSaturation)) +
 		float64(kindsWeight*saturate(distinctKinds(s.Kinds), kindsSaturation)) +
 		float64(bytesWeight*saturate(s.ByteSize, bytesSaturation))
-	return clamp01(c)
+	return unit.Clamp(c)
 }
 
 // saturate maps n onto [0, 1]: 0 for n <= 0, 1 for n >= limit.

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
 )
 
 // Standard-deviation floors. A z-score divides by the baseline's standard
@@ -32,7 +33,7 @@ func detectAnomalies(cfg Config, st *SourceState, ev *event.Event) event.Anomaly
 		reasons = reasons.Add(event.AnomalyTimestampCorrected)
 	}
 
-	load := clamp01(ev.Load)
+	load := unit.Clamp(ev.Load)
 	if st.Count >= cfg.WarmUp {
 		z := (load - st.LoadMean) / stdDev(st.LoadVar, loadStdFloor)
 		// One-sided: a load *spike*; a drop in load is not a risk signal.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/eventproc/eventproc/classify"
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
 )
 
 // msPerSecond converts the event's epoch-second times to milliseconds.
@@ -22,7 +23,7 @@ func Apply(cfg Config, st SourceState, ev *event.Event, cls classify.Result) (So
 	st.LastSequence++
 	d := event.Derived{
 		Category:           cls.Category,
-		CategoryConfidence: clamp01(cls.Confidence),
+		CategoryConfidence: unit.Clamp(cls.Confidence),
 		SequenceNumber:     st.LastSequence,
 		IntakeLatencyMs:    intakeLatencyMs(ev),
 		RiskScore:          Terms(cfg, ev.Priority, ev.Load, classify.Complexity(ev.Summary), cls.Category).Score(),

@@ -3,9 +3,9 @@ package enrich
 import (
 	"errors"
 	"math"
-	"strconv"
 
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/config"
 )
 
 // Defaults of Config.
@@ -23,8 +23,8 @@ const (
 	DefaultZThreshold = 3.0
 )
 
-// Config tunes anomaly detection. The zero value means "all defaults" after
-// WithDefaults.
+// Config tunes anomaly detection. Build it with every field set, or call
+// WithDefaults to fill the fields left zero; zero is never valid here.
 type Config struct {
 	// Alpha is the EWMA weight of the newest sample, in (0, 1]
 	// (--anomaly-alpha).
@@ -69,41 +69,26 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// ErrInvalidConfig is wrapped by every *ConfigError.
-var ErrInvalidConfig = errors.New("invalid anomaly configuration")
-
-// ConfigError names the command-line flag whose value is invalid.
-type ConfigError struct {
-	Flag string // e.g. "--anomaly-alpha"
-	Msg  string
-}
-
-func (e *ConfigError) Error() string { return e.Flag + ": " + e.Msg }
-
-// Unwrap makes errors.Is(err, ErrInvalidConfig) hold.
-func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
-
-// Validate reports every invalid field, each as a *ConfigError naming its
-// flag (joined with errors.Join), or nil. Call it after WithDefaults.
+// Validate reports every invalid field as a *config.FieldError naming its
+// flag (joined with errors.Join), or nil. It checks c as given: no field
+// of Config has a meaningful zero, so zeros are rejected.
 func (c Config) Validate() error {
 	var errs []error
 	if !(c.Alpha > 0 && c.Alpha <= 1) { // also rejects NaN
-		errs = append(errs, &ConfigError{Flag: "--anomaly-alpha", Msg: "must be in (0, 1], got " + formatFloat(c.Alpha)})
+		errs = append(errs, config.Errorf("--anomaly-alpha", c.Alpha, "must be in (0, 1]"))
 	}
 	if c.WarmUp < 1 {
-		errs = append(errs, &ConfigError{Flag: "--anomaly-warmup", Msg: "must be at least 1, got " + strconv.FormatUint(c.WarmUp, 10)})
+		errs = append(errs, config.Errorf("--anomaly-warmup", c.WarmUp, "must be at least 1"))
 	}
 	if !(c.ZThreshold > 0) || math.IsInf(c.ZThreshold, 1) {
-		errs = append(errs, &ConfigError{Flag: "--anomaly-z", Msg: "must be a positive finite number, got " + formatFloat(c.ZThreshold)})
+		errs = append(errs, config.Errorf("--anomaly-z", c.ZThreshold, "must be a positive finite number"))
 	}
 	if c.CategoryBonus != nil {
 		for cat, b := range c.CategoryBonus {
 			if !(b >= 0 && b <= 1) {
-				errs = append(errs, &ConfigError{Flag: "risk.category_bonus." + event.Category(cat).String(), Msg: "must be in [0, 1], got " + formatFloat(b)})
+				errs = append(errs, config.Errorf("risk.category_bonus."+event.Category(cat).String(), b, "must be in [0, 1]"))
 			}
 		}
 	}
 	return errors.Join(errs...)
 }
-
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

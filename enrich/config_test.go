@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/eventproc/eventproc/internal/config"
 )
 
 func TestConfigWithDefaults(t *testing.T) {
@@ -55,12 +57,12 @@ func TestConfigValidate(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Validate() = nil, want an error naming %v", tt.flags)
 			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Errorf("error %v does not wrap ErrInvalidConfig", err)
+			if !errors.Is(err, config.ErrInvalid) {
+				t.Errorf("error %v does not wrap config.ErrInvalid", err)
 			}
-			var ce *ConfigError
+			var ce *config.FieldError
 			if !errors.As(err, &ce) {
-				t.Errorf("error %v holds no *ConfigError", err)
+				t.Errorf("error %v holds no *config.FieldError", err)
 			}
 			for _, flag := range tt.flags {
 				if !strings.Contains(err.Error(), flag) {

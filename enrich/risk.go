@@ -1,6 +1,9 @@
 package enrich
 
-import "github.com/eventproc/eventproc/event"
+import (
+	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/unit"
+)
 
 // riskTermWeight is the weight of each of the seed's four risk terms:
 // risk = ¼·priority + ¼·load + ¼·complexity + ¼·category bonus.
@@ -47,7 +50,7 @@ type RiskTerms struct {
 // Terms returns the risk terms of an event under cfg's category bonuses
 // (nil bonuses: the defaults); Score is their weighted mean.
 func Terms(cfg Config, p event.Priority, load, complexity float64, c event.Category) RiskTerms {
-	t := RiskTerms{Priority: priorityRisk(p), Load: clamp01(load), Complexity: clamp01(complexity)}
+	t := RiskTerms{Priority: priorityRisk(p), Load: unit.Clamp(load), Complexity: unit.Clamp(complexity)}
 	switch {
 	case cfg.CategoryBonus == nil:
 		t.CategoryBonus = categoryBonus(c)
@@ -59,7 +62,7 @@ func Terms(cfg Config, p event.Priority, load, complexity float64, c event.Categ
 
 // Score is the weighted mean of the terms, in [0, 1].
 func (t RiskTerms) Score() float64 {
-	return clamp01(float64(riskTermWeight*t.Priority) + float64(riskTermWeight*t.Load) +
+	return unit.Clamp(float64(riskTermWeight*t.Priority) + float64(riskTermWeight*t.Load) +
 		float64(riskTermWeight*t.Complexity) + float64(riskTermWeight*t.CategoryBonus))
 }
 
@@ -68,10 +71,10 @@ const RiskTermWeight = riskTermWeight
 
 func riskScore(p event.Priority, load, complexity, bonus float64) float64 {
 	risk := float64(riskTermWeight*priorityRisk(p)) +
-		float64(riskTermWeight*clamp01(load)) +
-		float64(riskTermWeight*clamp01(complexity)) +
+		float64(riskTermWeight*unit.Clamp(load)) +
+		float64(riskTermWeight*unit.Clamp(complexity)) +
 		float64(riskTermWeight*bonus)
-	return clamp01(risk)
+	return unit.Clamp(risk)
 }
 
 func priorityRisk(p event.Priority) float64 {
@@ -102,15 +105,4 @@ func categoryBonus(c event.Category) float64 {
 		return categoryBonusAlert
 	}
 	return 0
-}
-
-// clamp01 clamps x to [0, 1], mapping NaN to 0.
-func clamp01(x float64) float64 {
-	switch {
-	case x > 1:
-		return 1
-	case x >= 0:
-		return x
-	}
-	return 0 // negative or NaN
 }

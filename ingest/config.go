@@ -60,6 +60,7 @@ type Config struct {
 
 // WithDefaults returns c with unset limits and collaborators defaulted.
 func (c Config) WithDefaults() Config {
+	c.Intake = c.Intake.WithDefaults()
 	if c.MaxRequestBytes == 0 {
 		c.MaxRequestBytes = DefaultMaxRequestBytes
 	}

@@ -97,7 +97,7 @@ func (s *stack) runProcessor() {
 		TransactionTimeout: 3 * time.Second, SessionTimeout: 6 * time.Second, ShutdownTimeout: 20 * time.Second,
 		RetryBackoff: 50 * time.Millisecond, RetryBackoffMax: 500 * time.Millisecond,
 		Registerer: prometheus.NewRegistry(), Health: processor.NewHealth(),
-	}
+	}.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- processor.Run(ctx, cfg) }() // ends with ctx

@@ -22,11 +22,11 @@ func FuzzKeyOf(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	d, err := intake.NewDecoder(intake.Config{MaxDepth: 4})
+	d, err := intake.NewDecoder(intake.Config{MaxDepth: 4}.WithDefaults())
 	if err != nil {
 		f.Fatal(err)
 	}
-	ref, _ := intake.NewDecoder(intake.Config{MaxDepth: 4})
+	ref, _ := intake.NewDecoder(intake.Config{MaxDepth: 4}.WithDefaults())
 	now := time.Unix(1700000100, 0)
 	f.Fuzz(func(t *testing.T, value []byte) {
 		key, ve := keyOf(d, value, now)

@@ -143,7 +143,7 @@ func TestAcceptsEveryBodyForm(t *testing.T) {
 // intakeMessage is what the processor's decoder says about value.
 func intakeMessage(t *testing.T, value string) *intake.ValidationError {
 	t.Helper()
-	d, err := intake.NewDecoder(intake.Config{})
+	d, err := intake.NewDecoder(intake.Config{}.WithDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}

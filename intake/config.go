@@ -1,8 +1,10 @@
 package intake
 
 import (
-	"fmt"
+	"errors"
 	"time"
+
+	"github.com/eventproc/eventproc/internal/config"
 )
 
 // Defaults of the contract (section 3 and section 2).
@@ -24,7 +26,8 @@ const (
 	minMaxDepth = 2
 )
 
-// Config holds the decoder's limits. The zero value means "all defaults".
+// Config holds the decoder's limits. Build it with every field set, or call
+// WithDefaults to fill the fields left zero; NewDecoder uses it as given.
 type Config struct {
 	// MaxEventBytes rejects longer values as too_large (--max-event-bytes).
 	MaxEventBytes int
@@ -32,7 +35,8 @@ type Config struct {
 	// object is depth 1 (--max-depth).
 	MaxDepth int
 	// MaxClockSkew is how far a timestamp may lie after the record's broker
-	// timestamp before it is corrected (--max-clock-skew).
+	// timestamp before it is corrected (--max-clock-skew). Zero tolerates
+	// no skew: any timestamp after the broker timestamp is corrected.
 	MaxClockSkew time.Duration
 }
 
@@ -50,17 +54,20 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate reports the first out-of-range limit, naming the flag to fix.
-// Call it on a config that went through WithDefaults.
+// Validate reports every out-of-range limit as a *config.FieldError
+// naming the flag to fix (joined with errors.Join), or nil. It checks c as
+// given: zero MaxEventBytes and MaxDepth are rejected, zero MaxClockSkew is
+// valid.
 func (c Config) Validate() error {
+	var errs []error
 	if c.MaxEventBytes < 1 || c.MaxEventBytes > maxMaxEventBytes {
-		return fmt.Errorf("--max-event-bytes must be between 1 and %d, got %d", maxMaxEventBytes, c.MaxEventBytes)
+		errs = append(errs, config.Errorf("--max-event-bytes", c.MaxEventBytes, "must be between 1 and %d", maxMaxEventBytes))
 	}
 	if c.MaxDepth < minMaxDepth || c.MaxDepth > maxMaxDepth {
-		return fmt.Errorf("--max-depth must be between %d and %d, got %d", minMaxDepth, maxMaxDepth, c.MaxDepth)
+		errs = append(errs, config.Errorf("--max-depth", c.MaxDepth, "must be between %d and %d", minMaxDepth, maxMaxDepth))
 	}
 	if c.MaxClockSkew < 0 {
-		return fmt.Errorf("--max-clock-skew must not be negative, got %s", c.MaxClockSkew)
+		errs = append(errs, config.Errorf("--max-clock-skew", c.MaxClockSkew, "must not be negative"))
 	}
-	return nil
+	return errors.Join(errs...)
 }

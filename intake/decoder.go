@@ -48,9 +48,9 @@ type Decoder struct {
 	emptyShape uint64   // structure hash of "{}"
 }
 
-// NewDecoder returns a decoder for cfg (zero fields take their defaults).
+// NewDecoder returns a decoder for cfg, used as given (see
+// Config.WithDefaults for filling in defaults).
 func NewDecoder(cfg Config) (*Decoder, error) {
-	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,8 @@
 // It owns JSON validation (syntax, UTF-8, size and depth limits), field
 // normalisation (identifiers, timestamp correction, priority, load clamp),
 // the canonical form of metadata with its hash and shape summary, and the
-// payload of unknown members. It also owns AppendInputJSON, the inverse used
-// by tests and the load generator.
+// payload of unknown members. It also owns AppendInputJSON, which encodes an
+// event back into input JSON (the round-trip and fuzz tests decode it again).
 //
 // It must not touch Kafka (no kgo, no *kgo.Record: it sees a value and a
 // broker timestamp), Prometheus (callers count rejections by reason) or any

@@ -26,8 +26,10 @@ func withBase(extra ...string) string {
 	return "{" + baseMembers + "," + strings.Join(extra, ",") + "}"
 }
 
+// newTestDecoder returns a decoder for cfg with its zero fields defaulted.
 func newTestDecoder(t testing.TB, cfg Config) *Decoder {
 	t.Helper()
+	cfg = cfg.WithDefaults()
 	d, err := NewDecoder(cfg)
 	if err != nil {
 		t.Fatalf("NewDecoder(%+v): %v", cfg, err)

@@ -409,6 +409,10 @@ func isFenced(err error) bool {
 	return errors.Is(err, ErrFenced) || errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch)
 }
 
+// IsDuplicateInstance reports that the group fenced this member because
+// another running member joined with the same instance id.
+func IsDuplicateInstance(err error) bool { return errors.Is(err, kerr.FencedInstanceID) }
+
 // IsFatal reports errors that no retry can fix: authentication,
 // authorization, and a second live member with the same instance id. The
 // operator must act.

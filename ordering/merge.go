@@ -2,194 +2,84 @@ package ordering
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/eventproc/eventproc/event"
 )
 
-// Key is an event's place in the global merge order: priority (CRITICAL
-// first) > source_id (byte-wise ascending) > sequence (ascending).
+// Merger computes a window's merge order in linear time. It relies on one
+// fact of the pipeline: a source's events reach the merge in ascending
+// sequence order (enrichment numbers them in input order). A stable sort
+// by (priority, source_id) therefore yields the full contract order
+// (priority > source_id > sequence), and with sources ranked once per
+// window that stable sort is a counting sort over small integers.
 //
-// Within a window every (SourceID, Sequence) pair is unique, so keys of
-// distinct events never compare equal and the order is total.
-type Key struct {
-	Priority event.Priority
-	SourceID []byte
-	Sequence uint64
+// A Merger is reused across windows so that steady state allocates only
+// for sources it has not seen before. Not safe for concurrent use.
+type Merger struct {
+	rank    map[string]*int32 // pointers: updating a rank must not re-insert (and allocate) the key
+	sources [][]byte
+	keys    []int32
+	counts  []int32
 }
 
-// Compare returns a negative number when a is published before b, a
-// positive number when b is published before a, and 0 when the keys are
-// equal. It is a strict weak ordering (in fact a total order on keys).
-func Compare(a, b Key) int {
-	// A higher priority value is more urgent and goes first.
-	if a.Priority != b.Priority {
-		if a.Priority > b.Priority {
-			return -1
+// NewMerger returns an empty Merger.
+func NewMerger() *Merger { return &Merger{rank: make(map[string]*int32)} }
+
+// maxRetainedSources bounds the source ranks kept between windows.
+const maxRetainedSources = 1 << 16
+
+// Order appends to dst the indices 0..len(prio)-1 in merge order, where
+// event i has priority prio[i] and source id src[i], and returns dst.
+// Events of one source must be listed in ascending sequence order.
+func (m *Merger) Order(dst []int32, prio []event.Priority, src [][]byte) []int32 {
+	if len(m.rank) > maxRetainedSources {
+		clear(m.rank)
+	}
+	// Rank the window's distinct sources byte-wise.
+	m.sources = m.sources[:0]
+	for _, s := range src {
+		r, ok := m.rank[string(s)]
+		if !ok {
+			r = new(int32)
+			*r = -1
+			m.rank[string(s)] = r
 		}
-		return 1
-	}
-	if c := bytes.Compare(a.SourceID, b.SourceID); c != 0 {
-		return c
-	}
-	switch {
-	case a.Sequence < b.Sequence:
-		return -1
-	case a.Sequence > b.Sequence:
-		return 1
-	}
-	return 0
-}
-
-// Sort sorts items into merge order, keeping the input order of items with
-// equal keys (stable). key must return the key of the item it is given and
-// must not retain the pointer.
-//
-// Sort works in place and allocates nothing. It does not wrap
-// slices.SortStableFunc on purpose: that comparator receives items by value,
-// and handing &a to the opaque key func makes every comparison allocate two
-// copies of T on the heap. Here key is only ever given pointers into items.
-// The algorithm is the one slices.SortStableFunc uses (insertion-sorted
-// blocks merged with SymMerge): O(n log n) comparisons, O(n log² n) swaps.
-func Sort[T any](items []T, key func(*T) Key) {
-	s := sorter[T]{items: items, key: key}
-	s.stable()
-}
-
-// sorter carries the slice and key func through the sort's helpers. It
-// lives on Sort's stack: key is only called, never stored beyond the call.
-type sorter[T any] struct {
-	items []T
-	key   func(*T) Key
-}
-
-// less reports whether items[i] is published strictly before items[j].
-func (s *sorter[T]) less(i, j int) bool {
-	return Compare(s.key(&s.items[i]), s.key(&s.items[j])) < 0
-}
-
-func (s *sorter[T]) swap(i, j int) { s.items[i], s.items[j] = s.items[j], s.items[i] }
-
-// insertionBlock is the size of the runs sorted by insertion before
-// merging; the value slices.SortStableFunc uses.
-const insertionBlock = 20
-
-func (s *sorter[T]) stable() {
-	n := len(s.items)
-	a, b := 0, insertionBlock
-	for b <= n {
-		s.insertionSort(a, b)
-		a, b = b, b+insertionBlock
-	}
-	s.insertionSort(a, n)
-
-	for block := insertionBlock; block < n; block *= 2 {
-		a, b = 0, 2*block
-		for b <= n {
-			s.symMerge(a, a+block, b)
-			a, b = b, b+2*block
-		}
-		if m := a + block; m < n {
-			s.symMerge(a, m, n)
+		if *r == -1 {
+			*r = -2 // listed
+			m.sources = append(m.sources, s)
 		}
 	}
-}
+	slices.SortFunc(m.sources, bytes.Compare)
+	for i, s := range m.sources {
+		*m.rank[string(s)] = int32(i)
+	}
+	n := int32(len(m.sources))
 
-func (s *sorter[T]) insertionSort(a, b int) {
-	for i := a + 1; i < b; i++ {
-		for j := i; j > a && s.less(j, j-1); j-- {
-			s.swap(j, j-1)
-		}
+	// Key: CRITICAL sources first, each priority's sources by rank.
+	m.keys = m.keys[:0]
+	for i, s := range src {
+		m.keys = append(m.keys, int32(event.PriorityCritical-prio[i])*n+*m.rank[string(s)])
 	}
-}
-
-// symMerge merges the sorted runs items[a:m] and items[m:b] stably
-// (Kim & Kutzner, "Stable Minimum Storage Merging by Symmetric
-// Comparisons", ESA 2004), as in the standard library. It assumes
-// a < m && m < b.
-func (s *sorter[T]) symMerge(a, m, b int) {
-	if m-a == 1 {
-		// Insert items[a] before the first element of items[m:b] that is
-		// not less than it.
-		i, j := m, b
-		for i < j {
-			h := int(uint(i+j) >> 1)
-			if s.less(h, a) {
-				i = h + 1
-			} else {
-				j = h
-			}
-		}
-		for k := a; k < i-1; k++ {
-			s.swap(k, k+1)
-		}
-		return
+	buckets := int(event.NumPriorities) * int(n)
+	m.counts = slices.Grow(m.counts[:0], buckets+1)[:buckets+1]
+	clear(m.counts)
+	for _, k := range m.keys {
+		m.counts[k+1]++
 	}
-	if b-m == 1 {
-		// Insert items[m] after the last element of items[a:m] that is not
-		// greater than it.
-		i, j := a, m
-		for i < j {
-			h := int(uint(i+j) >> 1)
-			if !s.less(m, h) {
-				i = h + 1
-			} else {
-				j = h
-			}
-		}
-		for k := m; k > i; k-- {
-			s.swap(k, k-1)
-		}
-		return
+	for i := 1; i <= buckets; i++ {
+		m.counts[i] += m.counts[i-1]
 	}
-
-	mid := int(uint(a+b) >> 1)
-	n := mid + m
-	var start, r int
-	if m > mid {
-		start, r = n-b, mid
-	} else {
-		start, r = a, m
+	start := len(dst)
+	dst = slices.Grow(dst, len(src))[:start+len(src)]
+	for i, k := range m.keys {
+		dst[start+int(m.counts[k])] = int32(i)
+		m.counts[k]++
 	}
-	p := n - 1
-	for start < r {
-		c := int(uint(start+r) >> 1)
-		if !s.less(p-c, c) {
-			start = c + 1
-		} else {
-			r = c
-		}
+	// Forget this window's ranks' values but keep the keys allocated: the
+	// next window re-ranks, and known sources cost no allocation.
+	for _, s := range m.sources {
+		*m.rank[string(s)] = -1
 	}
-
-	end := n - start
-	if start < m && m < end {
-		s.rotate(start, m, end)
-	}
-	if a < start && start < mid {
-		s.symMerge(a, start, mid)
-	}
-	if mid < end && end < b {
-		s.symMerge(mid, end, b)
-	}
-}
-
-// rotate turns the adjacent blocks u = items[a:m], v = items[m:b] into
-// v u, with at most b-a swaps. It assumes a < m && m < b.
-func (s *sorter[T]) rotate(a, m, b int) {
-	i, j := m-a, b-m
-	for i != j {
-		if i > j {
-			s.swapRange(m-i, m, j)
-			i -= j
-		} else {
-			s.swapRange(m-i, m+j-i, i)
-			j -= i
-		}
-	}
-	s.swapRange(m-i, m, i)
-}
-
-func (s *sorter[T]) swapRange(a, b, n int) {
-	for i := 0; i < n; i++ {
-		s.swap(a+i, b+i)
-	}
+	return dst
 }

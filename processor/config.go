@@ -12,12 +12,16 @@ import (
 
 	"github.com/eventproc/eventproc/enrich"
 	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/rules"
 )
 
-// Config is one processor member's configuration. Zero values take the
-// defaults of contract section 6 (see withDefaults).
+// Config is one processor member's configuration. Run uses it exactly as
+// given: build it with every field set (the command line passes each flag's
+// value), or call WithDefaults to fill the fields left zero. Validate
+// accepts zero where it means something (MaxRetries 0: no retries) and
+// rejects it, naming the flag, where it does not.
 type Config struct {
 	Client kafkaio.ClientConfig
 
@@ -55,7 +59,8 @@ type Config struct {
 	RetryBackoff    time.Duration
 	RetryBackoffMax time.Duration
 	// MaxRetries is how many consecutive failed windows are retried before
-	// Run gives up with an error (records are never skipped).
+	// Run gives up with an error (records are never skipped). Zero gives
+	// up at the first failure.
 	MaxRetries int
 	// RestoreTimeout bounds waiting for a partition's changelog to catch
 	// up with the group's committed offset.
@@ -69,6 +74,7 @@ type Config struct {
 	Rules          *rules.Rules
 	RedactMetadata bool
 
+	// Clock and Logger default to time.Now and a discarding logger when nil.
 	Clock      func() time.Time
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -76,6 +82,9 @@ type Config struct {
 	Health *Health
 	// Hooks are extra franz-go hooks (e.g. kprom) for the session client.
 	Hooks []kgo.Hook
+	// OnCommit, when set, is called after each committed window with its
+	// counts, on Run's goroutine: it must be quick and must not block.
+	OnCommit func(WindowStats)
 
 	// crashBeforeEnd, set by tests, simulates a crash: when it returns
 	// true for a window, the member drops its client with the window's
@@ -83,7 +92,7 @@ type Config struct {
 	crashBeforeEnd func(window uint64) bool
 }
 
-// Defaults of contract section 6.
+// Defaults of the processor's settings (the run command's flag defaults).
 const (
 	DefaultWindowMaxEvents    = 10000
 	DefaultWindowMaxWait      = 50 * time.Millisecond
@@ -104,7 +113,10 @@ func (c Config) ChangelogTopic() string { return c.Group + "-state" }
 // TransactionalID is <group>-<instance-id>.
 func (c Config) TransactionalID() string { return c.Group + "-" + c.InstanceID }
 
-func (c Config) withDefaults() Config {
+// WithDefaults returns c with every zero setting, including those of
+// Intake and Enrich, set to its default. Fields set to a meaningful zero
+// (MaxRetries) are defaulted too: set them after calling WithDefaults.
+func (c Config) WithDefaults() Config {
 	if c.WindowMaxEvents == 0 {
 		c.WindowMaxEvents = DefaultWindowMaxEvents
 	}
@@ -145,13 +157,28 @@ func (c Config) withDefaults() Config {
 		c.MinInSyncReplicas = -1
 	}
 	c.Intake = c.Intake.WithDefaults()
-	effective := rules.Default()
 	if c.Rules != nil {
-		effective = *c.Rules
+		// the rules hold the anomaly settings that were not set
+		r := c.Rules.WithAnomaly(c.Enrich)
+		c.Enrich.Alpha, c.Enrich.WarmUp, c.Enrich.ZThreshold = r.Alpha, r.WarmUp, r.ZThreshold
 	}
-	effective = effective.WithAnomaly(c.Enrich)
-	c.Rules = &effective
-	c.Enrich = enrich.Config{Alpha: effective.Alpha, WarmUp: effective.WarmUp, ZThreshold: effective.ZThreshold}
+	c.Enrich = c.Enrich.WithDefaults()
+	return c
+}
+
+// effectiveRules are the rules the member classifies under: c.Rules (nil:
+// the compiled-in ones) with the anomaly settings of c.Enrich.
+func (c Config) effectiveRules() rules.Rules {
+	r := rules.Default()
+	if c.Rules != nil {
+		r = *c.Rules
+	}
+	return r.WithAnomaly(c.Enrich)
+}
+
+// withRuntime fills in the clock and logger, which are not settings: Run
+// changes nothing else of the configuration it is given.
+func (c Config) withRuntime() Config {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
@@ -161,9 +188,14 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports every configuration mistake, each naming its flag.
+// Validate reports every configuration mistake, each a *config.FieldError
+// naming its flag (joined with errors.Join), or nil. It checks c as given,
+// zeros included.
 func (c Config) Validate() error {
 	var errs []error
+	bad := func(flag string, v any, format string, args ...any) {
+		errs = append(errs, config.Errorf(flag, v, format, args...))
+	}
 	if err := c.Client.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -172,7 +204,7 @@ func (c Config) Validate() error {
 		{c.Group, "--group"}, {c.InstanceID, "--instance-id"},
 	} {
 		if strings.TrimSpace(f.v) == "" {
-			errs = append(errs, fmt.Errorf("%s must not be empty", f.flag))
+			errs = append(errs, &config.FieldError{Flag: f.flag, Msg: "must not be empty"})
 		}
 	}
 	names := map[string]string{}
@@ -180,45 +212,54 @@ func (c Config) Validate() error {
 		{c.InputTopic, "--input-topic"}, {c.OutputTopic, "--output-topic"}, {c.DLQTopic, "--dlq-topic"}, {c.ChangelogTopic(), "the state changelog (<group>-state)"},
 	} {
 		if other, dup := names[f.v]; dup && f.v != "" {
-			errs = append(errs, fmt.Errorf("%s and %s name the same topic %q: each must be distinct", other, f.flag, f.v))
+			bad(f.flag, f.v, "names the same topic as %s: each must be distinct", other)
 		}
 		names[f.v] = f.flag
 	}
 	if c.WindowMaxEvents < 1 {
-		errs = append(errs, fmt.Errorf("--window-max-events must be at least 1, got %d", c.WindowMaxEvents))
+		bad("--window-max-events", c.WindowMaxEvents, "must be at least 1")
 	}
 	if c.WindowMaxWait <= 0 {
-		errs = append(errs, fmt.Errorf("--window-max-wait must be positive, got %s", c.WindowMaxWait))
+		bad("--window-max-wait", c.WindowMaxWait, "must be positive")
 	}
-	if c.WindowMaxBytes < c.Intake.MaxEventBytes {
-		errs = append(errs, fmt.Errorf("--window-max-bytes (%d) must be at least --max-event-bytes (%d)", c.WindowMaxBytes, c.Intake.MaxEventBytes))
+	if c.WindowMaxBytes < max(1, c.Intake.MaxEventBytes) {
+		bad("--window-max-bytes", c.WindowMaxBytes, "must be at least --max-event-bytes (%d)", c.Intake.MaxEventBytes)
+	}
+	if c.FetchMaxBytes < 1 {
+		bad("FetchMaxBytes", c.FetchMaxBytes, "must be positive")
 	}
 	if c.TransactionTimeout < time.Second {
-		errs = append(errs, fmt.Errorf("--transaction-timeout must be at least 1s, got %s", c.TransactionTimeout))
+		bad("--transaction-timeout", c.TransactionTimeout, "must be at least 1s")
 	}
 	if c.WindowMaxWait >= c.TransactionTimeout {
-		errs = append(errs, fmt.Errorf("--window-max-wait (%s) must be shorter than --transaction-timeout (%s)", c.WindowMaxWait, c.TransactionTimeout))
+		bad("--window-max-wait", c.WindowMaxWait, "must be shorter than --transaction-timeout (%s)", c.TransactionTimeout)
 	}
 	if c.SessionTimeout < 2*time.Second {
-		errs = append(errs, fmt.Errorf("--session-timeout must be at least 2s, got %s", c.SessionTimeout))
+		bad("--session-timeout", c.SessionTimeout, "must be at least 2s")
 	}
 	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("--shutdown-timeout must be positive, got %s", c.ShutdownTimeout))
+		bad("--shutdown-timeout", c.ShutdownTimeout, "must be positive")
 	}
-	if c.RetryBackoff <= 0 || c.RetryBackoffMax < c.RetryBackoff {
-		errs = append(errs, fmt.Errorf("--retry-backoff (%s) must be positive and at most --retry-backoff-max (%s)", c.RetryBackoff, c.RetryBackoffMax))
+	if c.RetryBackoff <= 0 {
+		bad("--retry-backoff", c.RetryBackoff, "must be positive")
 	}
-	if c.ReplicationFactor < -1 {
-		errs = append(errs, fmt.Errorf("--replication-factor must be -1 (broker default) or at least 1, got %d", c.ReplicationFactor))
+	if c.RetryBackoffMax < c.RetryBackoff {
+		bad("--retry-backoff-max", c.RetryBackoffMax, "must be at least --retry-backoff (%s)", c.RetryBackoff)
 	}
-	if c.MinInSyncReplicas < -1 {
-		errs = append(errs, fmt.Errorf("--min-insync-replicas must be -1 (broker default) or at least 1, got %d", c.MinInSyncReplicas))
+	if c.ReplicationFactor < -1 || c.ReplicationFactor == 0 {
+		bad("--replication-factor", c.ReplicationFactor, "must be -1 (the broker's default) or at least 1")
+	}
+	if c.MinInSyncReplicas < -1 || c.MinInSyncReplicas == 0 {
+		bad("--min-insync-replicas", c.MinInSyncReplicas, "must be -1 (the broker's default) or at least 1")
 	}
 	if c.ReplicationFactor > 0 && c.MinInSyncReplicas > int(c.ReplicationFactor) {
-		errs = append(errs, fmt.Errorf("--min-insync-replicas (%d) must not exceed --replication-factor (%d): no write could succeed", c.MinInSyncReplicas, c.ReplicationFactor))
+		bad("--min-insync-replicas", c.MinInSyncReplicas, "must not exceed --replication-factor (%d): no write could succeed", c.ReplicationFactor)
 	}
 	if c.MaxRetries < 0 {
-		errs = append(errs, fmt.Errorf("--max-retries must not be negative, got %d", c.MaxRetries))
+		bad("--max-retries", c.MaxRetries, "must not be negative (0 gives up at the first failed window)")
+	}
+	if c.RestoreTimeout <= 0 {
+		bad("RestoreTimeout", c.RestoreTimeout, "must be positive")
 	}
 	if err := c.Intake.Validate(); err != nil {
 		errs = append(errs, err)

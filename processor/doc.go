@@ -5,7 +5,7 @@
 // The data path, in the order Run drives it:
 //
 //	kafkaio.Session.Poll      input records of the assigned partitions
-//	restoreState              per-partition state from the changelog, before first use
+//	runner.restoreAll         per-partition state from the changelog, before first use
 //	pipeline.process          intake → classify → enrich → order → encode (pure, no Kafka)
 //	kafkaio.Session.Produce   outputs, dead letters, changelog updates
 //	kafkaio.Session.End       one transaction: all of the above + consumed offsets

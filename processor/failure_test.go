@@ -66,11 +66,14 @@ func TestRunMembersJoinAndLeaveUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
+	var produceErr error // set by the producer before wg.Done
 	wg.Add(1)
 	go func() { // keeps producing while members come and go; exits after 8 batches
 		defer wg.Done()
 		for i := 0; i < 8 && ctx.Err() == nil; i++ {
-			h.produce(500)
+			if produceErr = h.tryProduce(500); produceErr != nil {
+				return
+			}
 			time.Sleep(150 * time.Millisecond)
 		}
 	}()
@@ -82,6 +85,9 @@ func TestRunMembersJoinAndLeaveUnderLoad(t *testing.T) {
 	}
 	h.start("c", smallWindows) // another join
 	wg.Wait()
+	if produceErr != nil {
+		t.Fatal(produceErr)
+	}
 	s := h.awaitAll(90 * time.Second)
 	h.assertExactlyOnce(s)
 	h.assertMatchesReplay(s)
@@ -192,7 +198,7 @@ func (h *harness) replayConfig(opts ...func(*Config)) rederive.Config {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	return rederive.Config{Intake: cfg.Intake, Enrich: cfg.Enrich, RedactMetadata: cfg.RedactMetadata, Rules: cfg.Rules}
 }
 

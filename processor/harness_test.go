@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"testing"
@@ -10,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/eventproc/eventproc/audit"
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -50,12 +51,20 @@ func newHarness(t *testing.T, partitions int32) *harness {
 	return h
 }
 
-// produce writes n generated records to the input topic.
+// produce writes n generated records to the input topic. It calls Fatal:
+// only the test's own goroutine may call it (others use tryProduce).
 func (h *harness) produce(n int) {
 	h.t.Helper()
+	if err := h.tryProduce(n); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// tryProduce writes n generated records to the input topic.
+func (h *harness) tryProduce(n int) error {
 	cl, err := kafkaio.NewClient(h.client)
 	if err != nil {
-		h.t.Fatal(err)
+		return err
 	}
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -68,10 +77,11 @@ func (h *harness) produce(n int) {
 		return r.Key, r.Value
 	}
 	got, err := kafkaio.ProduceGenerated(ctx, cl, h.input, next, int64(n), 0, nil)
+	h.inputs += int(got)
 	if err != nil || got != int64(n) {
-		h.t.Fatalf("produce: %d of %d acknowledged: %v", got, n, err)
+		return fmt.Errorf("produce: %d of %d acknowledged: %v", got, n, err)
 	}
-	h.inputs += n
+	return nil
 }
 
 // member is one running processor.
@@ -83,6 +93,8 @@ type member struct {
 	done     chan error
 }
 
+// config is a complete configuration for a member of the harness's group:
+// the fields the tests care about, the rest at their defaults.
 func (h *harness) config(instance string) Config {
 	return Config{
 		Client:             h.client,
@@ -100,7 +112,7 @@ func (h *harness) config(instance string) Config {
 		RetryBackoff:       50 * time.Millisecond,
 		RetryBackoffMax:    500 * time.Millisecond,
 		Logger:             testLogger(),
-	}
+	}.WithDefaults()
 }
 
 func testLogger() *slog.Logger {

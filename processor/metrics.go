@@ -1,6 +1,8 @@
 package processor
 
 import (
+	"fmt"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/eventproc/eventproc/event"
@@ -53,7 +55,10 @@ const (
 	outcomeFailed    = "failed"
 )
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics builds the metrics and registers them with reg. A registerer
+// that already holds them (two processors sharing one registry) is an
+// error, and reg is left as it was.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry() // instrumentation is never optional code-wise; unregistered is fine
 	}
@@ -116,9 +121,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "eventproc_key_mismatch_total", Help: "Accepted input records whose key is not their source_id (misrouted: per-source state and sequence numbers split across partitions), per input partition, in committed windows.",
 		}, []string{"partition"}),
 	}
-	reg.MustRegister(m.rulesChanged, m.rulesInfo)
-	reg.MustRegister(m.truncated, m.keyMismatch, m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds,
-		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs)
+	all := []prometheus.Collector{m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds,
+		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs,
+		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch}
+	for i, c := range all {
+		if err := reg.Register(c); err != nil {
+			for _, done := range all[:i] {
+				reg.Unregister(done)
+			}
+			return nil, fmt.Errorf("register processor metrics: %w (each processor needs its own Registerer)", err)
+		}
+	}
 	// Pre-create every label value so dashboards see zeros, not gaps.
 	for _, r := range event.Reasons() {
 		m.deadLettered.WithLabelValues(r.String())
@@ -126,5 +139,5 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, o := range []string{outcomeCommitted, outcomeAborted, outcomeFailed} {
 		m.transactions.WithLabelValues(o)
 	}
-	return m
+	return m, nil
 }

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/eventproc/eventproc/enrich"
-	"github.com/eventproc/eventproc/gen"
 	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 

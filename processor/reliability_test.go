@@ -18,7 +18,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/event"
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )

@@ -10,7 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 

@@ -59,7 +59,7 @@ func TestRunWithRulesFile(t *testing.T) {
 	custom := loadRules(t, "../rules/testdata/good/acme.yaml")
 	h := newHarness(t, 3)
 	h.produce(1500)
-	m := h.start("a", func(c *Config) { c.Rules = &custom })
+	m := h.start("a", withRules(custom))
 	s := h.awaitAll(60 * time.Second)
 	h.assertExactlyOnce(s)
 	if err := m.stop(t); err != nil {
@@ -74,7 +74,7 @@ func TestRunWithRulesFile(t *testing.T) {
 			t.Fatalf("rules_version %q, want %q", o.Derived.RulesVersion, custom.Version())
 		}
 	}
-	h.assertMatchesReplay(s, func(c *Config) { c.Rules = &custom })
+	h.assertMatchesReplay(s, withRules(custom))
 	want := replayOutputs(t, h, s, custom)
 	dflt := replayOutputs(t, h, s, rules.Default())
 	categoriesDiffer := 0
@@ -105,7 +105,7 @@ func TestRunWithRulesFile(t *testing.T) {
 // assertMatchesReplay does) and returns the outputs by event id.
 func replayOutputs(t *testing.T, h *harness, s snapshot, r rules.Rules) map[string]event.Output {
 	t.Helper()
-	rcfg := h.replayConfig(func(c *Config) { c.Rules = &r })
+	rcfg := h.replayConfig(withRules(r))
 	parts := map[int32]*rederive.Partition{}
 	out := map[string]event.Output{}
 	for _, rec := range s.rawIn { // in partition, then offset, order
@@ -168,7 +168,7 @@ func TestTakeoverUnderOtherRules(t *testing.T) {
 	var logs syncBuffer
 	h.produce(600)
 	b := h.start("b", func(c *Config) {
-		c.Rules = &custom
+		withRules(custom)(c)
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
 	s := h.awaitAll(60 * time.Second)
@@ -215,4 +215,12 @@ func rulesChanged(t *testing.T, reg *prometheus.Registry) float64 {
 		}
 	}
 	return sum
+}
+
+// withRules runs under r, anomaly settings included, as --rules does.
+func withRules(r rules.Rules) func(*Config) {
+	return func(c *Config) {
+		c.Rules = &r
+		c.Enrich.Alpha, c.Enrich.WarmUp, c.Enrich.ZThreshold = r.Alpha, r.WarmUp, r.ZThreshold
+	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -20,6 +18,9 @@ import (
 // and readiness are handled even when the input is quiet.
 const idlePoll = 250 * time.Millisecond
 
+// restorePoll is the pause between attempts while a restore waits.
+const restorePoll = 100 * time.Millisecond
+
 // Run is one member of the processing group. It consumes cfg.InputTopic,
 // processes each window and publishes it as one transaction, until ctx
 // ends. Then it stops fetching, publishes (or aborts) the open window,
@@ -32,7 +33,7 @@ const idlePoll = 250 * time.Millisecond
 // consecutive windows failed. It never skips a record: whatever was not
 // committed is processed again by whoever owns the partition next.
 func Run(ctx context.Context, cfg Config) error {
-	cfg = cfg.withDefaults()
+	cfg = cfg.withRuntime()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -140,14 +141,17 @@ func newRunner(cfg Config) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	stages, err := cfg.Rules.Stages()
+	stages, err := cfg.effectiveRules().Stages()
 	if err != nil {
 		return nil, fmt.Errorf("--rules: %w", err)
 	}
 	pipe.useRules(stages)
 	pipe.encoders[0].group = []byte(cfg.Group)
 	pipe.encoders[1].group = pipe.encoders[0].group
-	m := newMetrics(cfg.Registerer)
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	m.rulesInfo.WithLabelValues(stages.Version).Set(1)
 	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
 	r := &runner{
@@ -269,12 +273,7 @@ func (r *runner) closeSession(ctx context.Context, leave bool) {
 
 func (r *runner) loop(ctx context.Context) error {
 	// hard bounds the shutdown: it ends ShutdownTimeout after ctx does.
-	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelHard()
-	stopHard := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(r.cfg.ShutdownTimeout, cancelHard)
-		context.AfterFunc(hard, func() { t.Stop() })
-	})
+	hard, stopHard := shutdownContext(ctx, r.cfg.ShutdownTimeout)
 	defer stopHard()
 	leave := true // on return: a clean stop leaves the group; a crash does not
 	defer func() { r.closeSession(hard, leave) }()
@@ -309,7 +308,7 @@ func (r *runner) loop(ctx context.Context) error {
 		case errors.Is(err, errCrashed):
 			leave = false
 			return err
-		case errors.Is(err, kerr.FencedInstanceID):
+		case kafkaio.IsDuplicateInstance(err):
 			return fmt.Errorf("another running member joined group %s with the same --instance-id %q: the group keeps the newest member with an id, so this one stops (give every running member its own id): %w", r.cfg.Group, r.cfg.InstanceID, err)
 		case kafkaio.IsFatal(err):
 			return fmt.Errorf("fatal Kafka error, not retrying: %w (check credentials and ACLs)", err)
@@ -334,27 +333,14 @@ func (r *runner) loop(ctx context.Context) error {
 			"err", err, "attempt", failures, "max_retries", r.cfg.MaxRetries, "backoff", wait)
 		r.closeSession(hard, false)
 		r.setReady(false, "retrying")
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, wait) {
 			return nil
-		case <-time.After(wait):
 		}
 	}
 }
 
 // errCrashed ends Run when a test simulates a crash.
 var errCrashed = errors.New("simulated crash")
-
-// backoff is base·2^(attempt-1), capped, with full jitter in its upper half
-// so that members that failed together do not retry together.
-func backoff(base, limit time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return d/2 + rand.N(d/2+1)
-}
 
 // window collects one window, processes it and ends its transaction.
 // stop reports that ctx ended and the loop should return.
@@ -376,12 +362,9 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 				return true, nil
 			}
 		}
-		wait := idlePoll
-		if !deadline.IsZero() {
-			wait = deadline.Sub(r.cfg.Clock())
-			if wait <= 0 {
-				break
-			}
+		wait, closed := windowPollWait(deadline, r.cfg.Clock())
+		if closed {
+			break
 		}
 		pollStart := r.cfg.Clock()
 		pctx, cancel := context.WithTimeout(ctx, wait)
@@ -412,16 +395,10 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 	return ctx.Err() != nil, nil
 }
 
-// windowStart estimates when the window's oldest record arrived, which is
-// when --window-max-wait starts to count. Records a poll returned at once
-// were buffered while the previous window was processed and published:
-// they arrived after that window stopped collecting, and have waited since
-// at most then. Records a poll had to wait for arrived during the poll.
+// windowStart is when the window's --window-max-wait starts to count (see
+// windowStartAt).
 func (r *runner) windowStart(pollStart time.Time) time.Time {
-	if r.cfg.Clock().Sub(pollStart) < time.Millisecond && !r.collectEnd.IsZero() && r.collectEnd.Before(pollStart) {
-		return r.collectEnd
-	}
-	return pollStart
+	return windowStartAt(pollStart, r.cfg.Clock(), r.collectEnd)
 }
 
 func (r *runner) collect(rec kafkaio.InRecord) {
@@ -533,6 +510,7 @@ func (r *runner) publish(ctx context.Context) error {
 	r.probeLimit = 0
 	r.observe(&res, start)
 	r.misrouting.observe(r)
+	r.notifyCommit(len(r.recs), &res)
 	return nil
 }
 
@@ -612,10 +590,8 @@ func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int,
 		if r.cfg.Clock().After(deadline) {
 			return 0, fmt.Errorf("committed offsets of partitions %v stayed unstable for %s: a transaction of a previous owner is still open; it ends within its --transaction-timeout", parts, r.cfg.RestoreTimeout)
 		}
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, restorePoll) {
 			return 0, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -657,10 +633,8 @@ func (r *runner) restore(ctx context.Context, p int32, committed int64) error {
 		if r.cfg.Clock().After(deadline) {
 			return fmt.Errorf("restore partition %d: changelog %s checkpoint is at input offset %d but the group committed %d after %s: the changelog is missing writes (was it deleted or truncated?); delete the group's offsets to reprocess, or restore the changelog", p, r.cfg.ChangelogTopic(), ps.nextOffset, committed, r.cfg.RestoreTimeout)
 		}
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, restorePoll) {
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

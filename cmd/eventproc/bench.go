@@ -10,8 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventproc/eventproc/bench"
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/bench"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )

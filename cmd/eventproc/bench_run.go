@@ -19,12 +19,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventproc/eventproc/bench"
-	"github.com/eventproc/eventproc/gen"
 	"github.com/eventproc/eventproc/intake"
+	"github.com/eventproc/eventproc/internal/bench"
+	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
-	"github.com/eventproc/eventproc/progress"
 )
 
 // benchEnv is one bench run's broker, admin client and names.
@@ -282,44 +282,26 @@ func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, in
 		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
 		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
 		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
-	}
-	regs := metricSet{reg}
+	}.WithDefaults()
+	regs := bench.Registries{reg}
 	phase, err := e.measure(ctx, name, input, events, rate, withLatency, "eventproc", system{
 		output:     out,
 		run:        func(ctx context.Context) error { return processor.Run(ctx, cfg) },
 		ready:      func() bool { ok, _ := health.Ready(); return ok },
-		committed:  func() int64 { return int64(regs.sum("eventproc_events_consumed_total")) },
-		outputs:    func() int64 { return int64(regs.sum("eventproc_events_published_total")) },
+		committed:  func() int64 { return int64(regs.Sum("eventproc_events_consumed_total")) },
+		outputs:    func() int64 { return int64(regs.Sum("eventproc_events_published_total")) },
 		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) },
 		firstFetch: ff,
 	})
 	if err == nil {
 		// Where a window's time goes, from the processor's own metrics.
-		phase.WindowMeanEvents = histogramMean(regs, "eventproc_window_records")
+		phase.WindowMeanEvents = regs.Mean("eventproc_window_records")
 		phase.StageMeanMS = map[string]float64{}
 		for _, st := range []string{"intake", "classify", "enrich", "order", "encode", "publish"} {
-			phase.StageMeanMS[st] = 1000 * histogramMean(regs, "eventproc_stage_duration_seconds", "stage", st)
+			phase.StageMeanMS[st] = 1000 * regs.Mean("eventproc_stage_duration_seconds", "stage", st)
 		}
 	}
 	return phase, err
-}
-
-// histogramMean is the mean of a histogram's observations (0 if none).
-func histogramMean(ms metricSet, name string, labels ...string) float64 {
-	var sum float64
-	var n uint64
-	for _, mf := range ms.families(name) {
-		for _, m := range mf.GetMetric() {
-			if h := m.GetHistogram(); h != nil && hasLabels(m, labels) {
-				sum += h.GetSampleSum()
-				n += h.GetSampleCount()
-			}
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
 }
 
 func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {

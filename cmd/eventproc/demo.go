@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,10 +15,11 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/event"
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/bench"
+	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
-	"github.com/eventproc/eventproc/progress"
 )
 
 const (
@@ -85,7 +87,13 @@ func demoAction(c *cli.Context) error {
 
 	ctx, stop := context.WithCancel(c.Context)
 	defer stop()
-	var regs metricSet
+	var regs bench.Registries
+	var consumed, published, deadLettered atomic.Int64 // committed windows of every member
+	onCommit := func(w processor.WindowStats) {
+		consumed.Add(int64(w.Records))
+		published.Add(int64(w.Published))
+		deadLettered.Add(int64(w.DeadLettered))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for i := 1; i <= members; i++ {
 		reg := prometheus.NewRegistry()
@@ -93,9 +101,9 @@ func demoAction(c *cli.Context) error {
 		cfg := processor.Config{
 			Client: client, InputTopic: "events.in", OutputTopic: "events.out", DLQTopic: "events.dlq",
 			Group: "eventproc-demo", InstanceID: fmt.Sprintf("demo-%d", i), CreateTopics: true,
-			WindowMaxEvents: c.Int(flagWindowMaxEvents), WindowMaxWait: c.Duration(flagWindowMaxWait),
-			Logger: log.With("member", i), Registerer: reg,
-		}
+		}.WithDefaults()
+		cfg.WindowMaxEvents, cfg.WindowMaxWait = c.Int(flagWindowMaxEvents), c.Duration(flagWindowMaxWait) // as given: Run rejects a zero
+		cfg.Logger, cfg.Registerer, cfg.OnCommit = log.With("member", i), reg, onCommit
 		g.Go(func() error { return processor.Run(gctx, cfg) }) // returns when ctx is cancelled
 	}
 
@@ -120,7 +128,7 @@ func demoAction(c *cli.Context) error {
 	})
 
 	rep := progress.New(errw, "processed", int64(total), progress.WithExtra(func() string {
-		return fmt.Sprintf("published %.0f, dead-lettered %.0f", regs.sum("eventproc_events_published_total"), regs.sum("eventproc_events_dead_lettered_total"))
+		return fmt.Sprintf("published %d, dead-lettered %d", published.Load(), deadLettered.Load())
 	}))
 	pctx, stopProgress := context.WithCancel(gctx)
 	progressDone := make(chan struct{})
@@ -131,7 +139,7 @@ func demoAction(c *cli.Context) error {
 		case <-gctx.Done():
 			done = true
 		case <-time.After(100 * time.Millisecond):
-			n := int64(regs.sum("eventproc_events_consumed_total"))
+			n := consumed.Load()
 			rep.Set(n)
 			done = n >= int64(total)
 		}
@@ -163,31 +171,31 @@ func demoAction(c *cli.Context) error {
 	return nil
 }
 
-func printDemoSummary(w io.Writer, regs metricSet, report audit.Report, total int, malformed int64, elapsed time.Duration) {
+func printDemoSummary(w io.Writer, regs bench.Registries, report audit.Report, total int, malformed int64, elapsed time.Duration) {
 	fmt.Fprintln(w)
 	rule(w)
 	fmt.Fprintln(w, "FINAL SYSTEM METRICS")
 	rule(w)
-	fmt.Fprintf(w, "Total Received:      %d\n", int(regs.sum("eventproc_events_consumed_total")))
-	fmt.Fprintf(w, "Total Published:     %d\n", int(regs.sum("eventproc_events_published_total")))
-	fmt.Fprintf(w, "Total Dead-lettered: %d (generator made %d malformed)\n", int(regs.sum("eventproc_events_dead_lettered_total")), malformed)
+	fmt.Fprintf(w, "Total Received:      %d\n", int(regs.Sum("eventproc_events_consumed_total")))
+	fmt.Fprintf(w, "Total Published:     %d\n", int(regs.Sum("eventproc_events_published_total")))
+	fmt.Fprintf(w, "Total Dead-lettered: %d (generator made %d malformed)\n", int(regs.Sum("eventproc_events_dead_lettered_total")), malformed)
 	for _, r := range event.Reasons() {
-		if n := regs.sum("eventproc_events_dead_lettered_total", "reason", r.String()); n > 0 {
+		if n := regs.Sum("eventproc_events_dead_lettered_total", "reason", r.String()); n > 0 {
 			fmt.Fprintf(w, "  %-16s %d\n", r.String()+":", int(n))
 		}
 	}
 	fmt.Fprintf(w, "Transactions:        %d committed, %d aborted (rebalance), %d failed\n",
-		int(regs.sum("eventproc_transactions_total", "outcome", "committed")),
-		int(regs.sum("eventproc_transactions_total", "outcome", "aborted")),
-		int(regs.sum("eventproc_transactions_total", "outcome", "failed")))
-	fmt.Fprintf(w, "Total Retried:       %d\n", int(regs.sum("eventproc_retries_total")))
+		int(regs.Sum("eventproc_transactions_total", "outcome", "committed")),
+		int(regs.Sum("eventproc_transactions_total", "outcome", "aborted")),
+		int(regs.Sum("eventproc_transactions_total", "outcome", "failed")))
+	fmt.Fprintf(w, "Total Retried:       %d\n", int(regs.Sum("eventproc_retries_total")))
 	fmt.Fprintf(w, "Throughput:          %.0f events/s over %s (offered load is --rate)\n", float64(total)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
 	fmt.Fprintln(w, "\nStage time per window (p50 / p99):")
 	for _, s := range []string{"intake", "classify", "enrich", "order", "encode", "publish"} {
-		fmt.Fprintf(w, "  %-10s %s / %s\n", s+":", fmtSeconds(regs.quantile("eventproc_stage_duration_seconds", 0.5, "stage", s)), fmtSeconds(regs.quantile("eventproc_stage_duration_seconds", 0.99, "stage", s)))
+		fmt.Fprintf(w, "  %-10s %s / %s\n", s+":", fmtSeconds(regs.Quantile("eventproc_stage_duration_seconds", 0.5, "stage", s)), fmtSeconds(regs.Quantile("eventproc_stage_duration_seconds", 0.99, "stage", s)))
 	}
 	fmt.Fprintf(w, "End-to-end latency (record timestamp → commit), p50 / p99: %s / %s\n",
-		fmtSeconds(regs.quantile("eventproc_end_to_end_latency_seconds", 0.5)), fmtSeconds(regs.quantile("eventproc_end_to_end_latency_seconds", 0.99)))
+		fmtSeconds(regs.Quantile("eventproc_end_to_end_latency_seconds", 0.5)), fmtSeconds(regs.Quantile("eventproc_end_to_end_latency_seconds", 0.99)))
 	verdict := "PASS"
 	if !report.OK() {
 		verdict = fmt.Sprintf("FAIL (%d violations)", len(report.Violations))

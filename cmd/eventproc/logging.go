@@ -8,7 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventproc/eventproc/progress"
+	"github.com/eventproc/eventproc/internal/progress"
 )
 
 const (

@@ -19,7 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eventproc/eventproc/event"
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )

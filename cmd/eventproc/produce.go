@@ -14,9 +14,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/event"
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
-	"github.com/eventproc/eventproc/progress"
 )
 
 // Names of the produce command's own flags.

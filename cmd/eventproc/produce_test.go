@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 

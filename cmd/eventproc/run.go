@@ -149,7 +149,11 @@ func runFlags() []cli.Flag {
 	return slices.Concat(flags[:ops], processingFlags(), flags[ops:])
 }
 
-// processorConfig reads the run flags; the --rules file is loaded here.
+// processorConfig reads the run flags. Every setting is given explicitly
+// (a flag not set carries its default), so that processor.Run uses exactly
+// these values and a zero means zero: the result is not passed through
+// WithDefaults. Settings without a flag take their package defaults here.
+// The --rules file is loaded here.
 func processorConfig(c *cli.Context) (processor.Config, error) {
 	cfg := processor.Config{
 		Client:             clientConfigFrom(c),
@@ -159,8 +163,8 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		Group:              c.String(flagGroup),
 		InstanceID:         c.String(flagInstanceID),
 		CreateTopics:       c.Bool(flagCreateTopics),
-		ReplicationFactor:  int16(unlessBrokerDefault(min(c.Int(flagReplicationFactor), 1<<15-1))),
-		MinInSyncReplicas:  unlessBrokerDefault(c.Int(flagMinInSyncReplicas)),
+		ReplicationFactor:  int16(max(min(c.Int(flagReplicationFactor), 1<<15-1), -1<<15)),
+		MinInSyncReplicas:  c.Int(flagMinInSyncReplicas),
 		AllowSharedOutput:  c.Bool(flagAllowSharedOutput),
 		WindowMaxEvents:    c.Int(flagWindowMaxEvents),
 		WindowMaxWait:      c.Duration(flagWindowMaxWait),
@@ -171,19 +175,12 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		RetryBackoff:       c.Duration(flagRetryBackoff),
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
+		FetchMaxBytes:      processor.DefaultFetchMaxBytes,
+		RestoreTimeout:     processor.DefaultRestoreTimeout,
 	}
 	p, err := processingConfigFrom(c)
 	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
 	return cfg, err
-}
-
-// unlessBrokerDefault maps the flags' -1 (the broker's default) to the
-// configuration's unset value.
-func unlessBrokerDefault(v int) int {
-	if v == -1 {
-		return 0
-	}
-	return v
 }
 
 // runConfigFrom builds and checks the processor configuration from the

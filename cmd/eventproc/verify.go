@@ -13,7 +13,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/kafkaio"
-	"github.com/eventproc/eventproc/progress"
+	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/rederive"
 )
 

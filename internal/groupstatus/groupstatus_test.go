@@ -9,7 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/eventproc/eventproc/gen"
+	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
@@ -45,7 +45,7 @@ func TestDescribe(t *testing.T) {
 			Group: group, InstanceID: id, CreateTopics: true, WindowMaxEvents: 50, WindowMaxWait: 20 * time.Millisecond,
 			TransactionTimeout: 3 * time.Second, SessionTimeout: 6 * time.Second, ShutdownTimeout: 20 * time.Second,
 			RetryBackoff: 50 * time.Millisecond, RetryBackoffMax: 500 * time.Millisecond,
-		}
+		}.WithDefaults()
 		go func() { done <- processor.Run(ctx, cfg) }()
 	}
 	stopAll := func() {
