@@ -12,8 +12,8 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/eventproc/eventproc/audit"
-	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/internal/progress"
+	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/rederive"
 )
 
