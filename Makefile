@@ -29,6 +29,8 @@ fuzz: ## bounded fuzzing of every decoder ($(FUZZTIME) each)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSourceState$$' -fuzztime $(FUZZTIME) ./enrich
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendOutput$$' -fuzztime $(FUZZTIME) ./event
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodePublishCounter$$' -fuzztime $(FUZZTIME) ./ordering
+	$(GO) test -run '^$$' -fuzz '^FuzzKeyOf$$' -fuzztime $(FUZZTIME) ./ingest
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitArray$$' -fuzztime $(FUZZTIME) ./ingest
 
 kafka-up: ## real Apache Kafka 4.1 on 127.0.0.1:19092 (Java 17 + Maven, no Docker; first run fetches 43 MB of jars)
 	scripts/kafka-local.sh up
