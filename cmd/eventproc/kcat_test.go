@@ -53,15 +53,16 @@ func TestKcatInteroperability(t *testing.T) {
 	good := []string{}
 	for i := range 30 {
 		src := fmt.Sprintf("payment-service-%d", i%4)
-		good = append(good, fmt.Sprintf(`%s	{"event_id":"e-%d","source_id":"%s","timestamp":%.1f,"priority":"high","metadata":{"user_id":"u-%d"},"note":"kcat"}`, src, i, src, now, i))
+		good = append(good, fmt.Sprintf(`%s:{"event_id":"e-%d","source_id":"%s","timestamp":%.1f,"priority":"high","metadata":{"user_id":"u-%d"},"note":"kcat"}`, src, i, src, now, i))
 	}
 	bad := []string{
-		"svc-x\tnot json at all",
-		`svc-x	{"event_id":"e-x","timestamp":1}`,
-		`svc-y	[1,2,3]`,
+		"svc-x:not json at all",
+		`svc-x:{"event_id":"e-x","timestamp":1}`,
+		`svc-y:[1,2,3]`,
 	}
 	lines := strings.Join(append(good, bad...), "\n") + "\n"
-	produce := exec.Command(kcat, "-b", addr, "-t", in, "-P", "-K", "\t")
+	produce := exec.Command(kcat, "-b", addr, "-t", in, "-P", "-K:") // as the README shows: the key is everything before the first ':'
+
 	produce.Stdin = strings.NewReader(lines)
 	if outp, err := produce.CombinedOutput(); err != nil {
 		t.Fatalf("kcat -P: %v\n%s", err, outp)
@@ -130,7 +131,7 @@ func TestKcatInteroperability(t *testing.T) {
 	}
 	wantValue := map[string]bool{}
 	for _, l := range bad {
-		wantValue[strings.SplitN(l, "\t", 2)[1]] = true
+		wantValue[strings.SplitN(l, ":", 2)[1]] = true
 	}
 	for _, m := range dead {
 		if m.Payload == nil || !wantValue[*m.Payload] {
