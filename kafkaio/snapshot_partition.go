@@ -15,7 +15,7 @@ import (
 // them. Memory is bounded by the largest partition, not by the topics.
 // ctx bounds the whole read; fn's error stops it.
 func SnapshotByPartition(ctx context.Context, cfg ClientConfig, topics []string, fn func(partition int32, records map[string][]InRecord) error) error {
-	parts, err := partitionNumbers(ctx, cfg, topics)
+	parts, err := PartitionNumbers(ctx, cfg, topics)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,9 @@ func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, e
 	return n, nil
 }
 
-func partitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
+// PartitionNumbers lists, in ascending order, every partition number any
+// of the topics has. ctx bounds the request.
+func PartitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
 	adm, closeAdm, err := newAdmin(cfg)
 	if err != nil {
 		return nil, err
