@@ -171,11 +171,30 @@ func (j *join) addInput(rec *Record) {
 		}
 	}
 	j.slots = append(j.slots, slotUntraced)
-	if len(j.pending) > 0 {
-		for _, q := range slices.Sorted(maps.Keys(j.pending)) {
-			if q >= o {
-				break
+	// Offsets skipped since the previous input (transaction markers,
+	// aborted records) are no input's: so is what traces to them. A
+	// partition's first input may follow any number of them.
+	from := j.lastInput + 1
+	if j.start == o {
+		from = 0
+	}
+	if len(j.pending) > 0 && from < o {
+		var skipped []int64
+		if o-from <= int64(len(j.pending)) {
+			for q := from; q < o; q++ {
+				if _, ok := j.pending[q]; ok {
+					skipped = append(skipped, q)
+				}
 			}
+		} else {
+			for q := range j.pending {
+				if q < o {
+					skipped = append(skipped, q)
+				}
+			}
+			slices.Sort(skipped)
+		}
+		for _, q := range skipped {
 			for _, c := range j.pending[q] {
 				j.notAudited(&c.rec, q, c.dlq)
 			}
