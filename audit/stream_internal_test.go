@@ -29,22 +29,9 @@ func onlyPartition(rs []Record, p int32) []Record {
 }
 
 // holdingScenario is the reference for streamScenario: the same audit,
-// partition by partition, made by check on each partition held whole in
-// memory.
+// partition by partition, made on each partition held whole in memory.
 func holdingScenario(s *scenario, opt Options) Report {
-	x := newCrossPartition()
-	var r Report
-	in, out, dlq := s.in, s.outputs(), s.dlq
-	for p := int32(0); p < 2; p++ {
-		pr := check(onlyPartition(in, p), onlyPartition(out, p), onlyPartition(dlq, p), opt, x, &p)
-		r.Inputs += pr.Inputs
-		r.Outputs += pr.Outputs
-		r.DeadLetters += pr.DeadLetters
-		r.Violations = append(r.Violations, pr.Violations...)
-		r.Diagnoses = append(r.Diagnoses, pr.Diagnoses...)
-	}
-	x.finish(&r)
-	return r
+	return HoldPartitions(opt, 2, s.in, s.outputs(), s.dlq)
 }
 
 // canonical lists a report's violations in a fixed order: the streaming
