@@ -48,23 +48,36 @@ type join struct {
 	opt  Options
 	part int32
 
-	in, out, dlq         RecordReader
-	inEnded, outEnded    bool
-	dlqEnded             bool
-	outTopic, dlqTopic   string
-	report               Report
-	replay               *rederive.Partition
-	cfg                  rederive.Config
-	complete             bool
-	unchecked            map[string]bool
-	restarts             int
-	firstRestart         Ref
-	start, lastInput     int64 // first and latest input offsets; -1 before the first
-	lastDecided          bool  // the latest input has been matched and replayed
-	slots                []int64
-	extra                map[int64][]Ref
-	pending              map[int64][]claim
-	closedMax, windowMax int64 // highest input offsets of the completed windows and of the open one
+	// The three partitions and whether each has been read to its end.
+	in, out, dlq                RecordReader
+	inEnded, outEnded, dlqEnded bool
+	outTopic, dlqTopic          string
+	report                      Report
+
+	// The replay (nil without the content audit) and what it diagnoses.
+	replay       *rederive.Partition
+	cfg          rederive.Config
+	complete     bool // the partition is read from offset 0
+	unchecked    map[string]bool
+	restarts     int
+	firstRestart Ref
+
+	// start and lastInput are the first and latest input offsets, -1
+	// before the first; lastDecided says the latest has been matched and
+	// replayed. slots holds one slot per offset from start (see
+	// slotNotInput), extra the further records tracing to an input.
+	start, lastInput int64
+	lastDecided      bool
+	slots            []int64
+	extra            map[int64][]Ref
+	// pending holds the records read ahead, by the input offset they
+	// trace to, until that input is read.
+	pending map[int64][]claim
+
+	// closedMax is the highest input offset traced by the outputs of the
+	// completed windows, windowMax that of the open window; dlqMax the
+	// highest traced by a dead letter.
+	closedMax, windowMax int64
 	window               string
 	haveWindow           bool
 	dlqMax               int64
