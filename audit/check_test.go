@@ -34,16 +34,20 @@ func TestCheckValidScenario(t *testing.T) {
 // TestCheckDetectsEachViolation plants one violation at a time into the
 // valid scenario and expects exactly the kinds it breaks, with the
 // offending record first in the first violation's refs.
-func TestCheckDetectsEachViolation(t *testing.T) {
+// violationCase plants one violation into the valid scenario.
+type violationCase struct {
+	name    string
+	plant   func(t *testing.T, s *scenario)
+	want    []ViolationKind
+	wantRef Ref
+}
+
+// violationCases are the single violations the audit must find.
+func violationCases() []violationCase {
 	ref := func(topic string, partition int32, offset int64) Ref {
 		return Ref{Topic: topic, Partition: partition, Offset: offset}
 	}
-	tests := []struct {
-		name    string
-		plant   func(t *testing.T, s *scenario)
-		want    []ViolationKind
-		wantRef Ref
-	}{
+	return []violationCase{
 		{
 			name:    "loss: dead letter missing",
 			plant:   func(_ *testing.T, s *scenario) { s.dlq = nil },
@@ -198,6 +202,10 @@ func TestCheckDetectsEachViolation(t *testing.T) {
 			wantRef: ref(inputTopic, 1, 3),
 		},
 	}
+}
+
+func TestCheckDetectsEachViolation(t *testing.T) {
+	tests := violationCases()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := validScenario(t)

@@ -1,11 +1,19 @@
 package audit
 
-// Stream audits the topics one partition at a time, so that memory is
-// bounded by the largest partition (and the number of sources), not by
-// the topics: the processor writes the outputs and dead letters of input
-// partition p to partition p of the output and DLQ topics, so every check
-// except "one source, one partition" and "one group" can be made per
-// partition, and those two keep a summary across partitions.
+import (
+	"cmp"
+	"context"
+	"slices"
+)
+
+// Stream audits the topics one partition at a time, reading each
+// partition as a stream: the processor writes the outputs and dead letters
+// of input partition p to partition p of the output and DLQ topics, so
+// every check except "one source, one partition" and "one group" can be
+// made per partition, and those two keep a summary per source and per
+// group across partitions. Memory is bounded by the number of sources and
+// a window's worth of records, plus 8 bytes per input offset of the
+// partition being read: not by the records' sizes or the topics.
 type Stream struct {
 	opt    Options
 	x      *crossPartition
@@ -17,12 +25,30 @@ func NewStream(opt Options) *Stream {
 	return &Stream{opt: opt, x: newCrossPartition()}
 }
 
-// Partition audits input partition p and output and DLQ partitions p. The
-// slices hold exactly the records to audit, read committed; records
-// tracing to another partition are partition violations. The slices are
-// not kept.
+// ReadPartition audits input partition p against output and DLQ
+// partitions p, reading the three in offset order as the audit needs
+// them: the outputs only ahead of the inputs as far as the window being
+// matched. Records tracing to another partition are partition
+// violations. ctx bounds the reads; a read error stops the audit of the
+// partition, and nothing of it is added to the report.
+func (s *Stream) ReadPartition(ctx context.Context, p int32, in, out, dlq RecordReader) error {
+	r, err := newJoin(s, p, in, out, dlq).run(ctx)
+	if err != nil {
+		return err
+	}
+	s.add(r)
+	return nil
+}
+
+// Partition audits input partition p and output and DLQ partitions p
+// held in memory, in any order; it is ReadPartition over the slices. The
+// slices are not kept.
 func (s *Stream) Partition(p int32, in, out, dlq []Record) {
-	r := check(in, out, dlq, s.opt, s.x, &p)
+	// Reading from slices cannot fail.
+	_ = s.ReadPartition(context.Background(), p, byOffset(in), byOffset(out), byOffset(dlq))
+}
+
+func (s *Stream) add(r Report) {
 	s.report.Inputs += r.Inputs
 	s.report.Outputs += r.Outputs
 	s.report.DeadLetters += r.DeadLetters
@@ -40,4 +66,24 @@ func (s *Stream) Report() Report {
 	s.x.finish(&r)
 	sortViolations(&r)
 	return r
+}
+
+// sliceReader reads records held in memory.
+type sliceReader struct{ rs []Record }
+
+var _ RecordReader = (*sliceReader)(nil)
+
+func byOffset(rs []Record) *sliceReader {
+	sorted := slices.Clone(rs)
+	slices.SortStableFunc(sorted, func(x, y Record) int { return cmp.Compare(x.Offset, y.Offset) })
+	return &sliceReader{rs: sorted}
+}
+
+func (r *sliceReader) Next(context.Context) (Record, bool, error) {
+	if len(r.rs) == 0 {
+		return Record{}, false, nil
+	}
+	rec := r.rs[0]
+	r.rs = r.rs[1:]
+	return rec, true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -76,6 +77,11 @@ func notQuiet(ctx context.Context, adm *kadm.Client, group, input string, writte
 		}
 	}
 	committed, err := adm.FetchOffsets(ctx, group)
+	if err != nil && kerr.IsRetriable(err) {
+		// The coordinator is still loading (a new cluster creates its
+		// offsets topic on the first group request): not quiet yet.
+		return fmt.Sprintf("group %s: %v", group, err), nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("fetch offsets of group %s: %w", group, err)
 	}

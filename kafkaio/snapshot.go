@@ -120,11 +120,7 @@ func snapshot(ctx context.Context, cfg ClientConfig, topics []string, keep func(
 func AuditRecords(rs []InRecord) []audit.Record {
 	out := make([]audit.Record, len(rs))
 	for i, r := range rs {
-		hs := make([]audit.Header, len(r.Headers))
-		for j, h := range r.Headers {
-			hs[j] = audit.Header(h)
-		}
-		out[i] = audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs, Timestamp: r.Timestamp}
+		out[i] = AuditRecord(r)
 	}
 	return out
 }

@@ -9,28 +9,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// SnapshotByPartition is Snapshot one partition number at a time: for
-// each partition number of any of the topics, in ascending order, it reads
-// that partition of every topic and hands the records to fn, then drops
-// them. Memory is bounded by the largest partition, not by the topics.
-// ctx bounds the whole read; fn's error stops it.
-func SnapshotByPartition(ctx context.Context, cfg ClientConfig, topics []string, fn func(partition int32, records map[string][]InRecord) error) error {
-	parts, err := partitionNumbers(ctx, cfg, topics)
-	if err != nil {
-		return err
-	}
-	for _, p := range parts {
-		recs, err := snapshot(ctx, cfg, topics, func(q int32) bool { return q == p })
-		if err != nil {
-			return fmt.Errorf("partition %d: %w", p, err)
-		}
-		if err := fn(p, recs); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // CountRecords is the number of records between the start and the end of
 // every partition of topic (transaction markers included): a total for
 // progress, not an audit figure.
@@ -57,7 +35,9 @@ func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, e
 	return n, nil
 }
 
-func partitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
+// PartitionNumbers lists, in ascending order, every partition number any
+// of the topics has. ctx bounds the request.
+func PartitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
 	adm, closeAdm, err := newAdmin(cfg)
 	if err != nil {
 		return nil, err

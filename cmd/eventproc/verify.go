@@ -196,9 +196,11 @@ func runVerify(c *cli.Context) error {
 	return nil
 }
 
-// auditByPartition reads the three topics one partition number at a time
-// and audits each as it is read, so memory is bounded by the largest
-// partition. On a terminal it shows how many input records are audited.
+// auditByPartition audits the three topics one partition number at a
+// time, reading the input, output and DLQ partitions of that number
+// concurrently as streams, so memory is bounded by the number of sources
+// and a window's worth of records, not by the size of the topics. On a
+// terminal it shows how many input records are audited.
 func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (audit.Report, error) {
 	stream := audit.NewStream(audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
 	var bar *progress.Reporter
@@ -217,17 +219,49 @@ func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (
 		defer func() { stopBar(); <-done; bar.Done() }()
 	}
 	topics := []string{cfg.input, cfg.output, cfg.dlq}
-	err := kafkaio.SnapshotByPartition(ctx, cfg.client, topics, func(p int32, recs map[string][]kafkaio.InRecord) error {
-		stream.Partition(p, kafkaio.AuditRecords(recs[cfg.input]), kafkaio.AuditRecords(recs[cfg.output]), kafkaio.AuditRecords(recs[cfg.dlq]))
-		if bar != nil {
-			bar.Add(int64(len(recs[cfg.input])))
-		}
-		return nil
-	})
+	parts, err := kafkaio.PartitionNumbers(ctx, cfg.client, topics)
 	if err != nil {
-		return audit.Report{}, fmt.Errorf("read topics %s, %s, %s: %w", cfg.input, cfg.output, cfg.dlq, err)
+		return audit.Report{}, err
+	}
+	for _, p := range parts {
+		if err := auditPartition(ctx, cfg, stream, p, bar); err != nil {
+			return audit.Report{}, fmt.Errorf("read topics %s, %s, %s: partition %d: %w", cfg.input, cfg.output, cfg.dlq, p, err)
+		}
 	}
 	return stream.Report(), nil
+}
+
+// auditPartition opens partition p of the three topics and streams them
+// through the audit.
+func auditPartition(ctx context.Context, cfg verifyConfig, stream *audit.Stream, p int32, bar *progress.Reporter) error {
+	var readers [3]audit.RecordReader
+	for i, topic := range []string{cfg.input, cfg.output, cfg.dlq} {
+		r, err := kafkaio.OpenPartition(ctx, cfg.client, topic, p)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		readers[i] = kafkaio.AuditReader(r)
+	}
+	in := readers[0]
+	if bar != nil {
+		in = countingReader{in, bar}
+	}
+	return stream.ReadPartition(ctx, p, in, readers[1], readers[2])
+}
+
+// countingReader advances the progress bar by one per input record read.
+type countingReader struct {
+	audit.RecordReader
+	bar *progress.Reporter
+}
+
+func (c countingReader) Next(ctx context.Context) (audit.Record, bool, error) {
+	rec, ok, err := c.RecordReader.Next(ctx)
+	if ok {
+		c.bar.Add(1)
+	}
+	return rec, ok, err
 }
 
 // violationSummary is "loss 2, duplicate 1": the kinds found and their counts.
