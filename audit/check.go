@@ -218,25 +218,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 // that it is its input record byte for byte (or a faithful truncation of
 // it), and returns the index of its input, or -1.
 func (a *auditor) checkDeadLetter(rec *Record) int {
-	var problems []string
-	reason, ok := header(rec.Headers, event.HeaderErrorReason)
-	if !ok {
-		problems = append(problems, "header "+event.HeaderErrorReason+" is missing")
-	} else if _, known := event.ParseReason(string(reason)); !known {
-		problems = append(problems, fmt.Sprintf("reason %q is not a known reason code", reason))
-	}
-	if msg, ok := header(rec.Headers, event.HeaderErrorMessage); !ok {
-		problems = append(problems, "header "+event.HeaderErrorMessage+" is missing")
-	} else if len(msg) == 0 {
-		problems = append(problems, "header "+event.HeaderErrorMessage+" is empty")
-	}
-	topic, pos, problem := tracePosition(rec.Headers, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset)
-	switch {
-	case problem != "":
-		problems = append(problems, problem)
-	case topic != a.opt.InputTopic:
-		problems = append(problems, fmt.Sprintf("header %s is %q, not the input topic %q", event.HeaderErrorTopic, topic, a.opt.InputTopic))
-	}
+	problems, topic, pos, problem := deadLetterHeaderProblems(rec, a.opt.InputTopic)
 	if len(problems) > 0 {
 		a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter headers: %s", strings.Join(problems, "; "))
 	}
@@ -251,21 +233,8 @@ func (a *auditor) checkDeadLetter(rec *Record) int {
 		}
 		return -1
 	}
-	orig := &a.in[input]
-	switch {
-	case !sameBytes(orig.Key, rec.Key):
-		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter key %s differs from the input key %s", describeBytes(rec.Key), describeBytes(orig.Key))
-	case isTruncated(rec.Headers):
-		if problem := truncationProblem(orig.Value, rec); problem != "" {
-			a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "truncated dead letter: %s", problem)
-		}
-	case !sameBytes(orig.Value, rec.Value):
-		a.violate(KindDLQAltered, []Ref{rec.ref(), a.inputRef(input)}, "dead letter value %s differs from the input value %s", describeBytes(rec.Value), describeBytes(orig.Value))
-	}
-	// A truncated dead letter may carry none of its input's headers: they
-	// are dropped when they are what keeps the record from fitting.
-	if !headersPreserved(orig.Headers, rec.Headers) && !(isTruncated(rec.Headers) && onlyEventprocHeaders(rec.Headers)) {
-		a.violate(KindDLQHeaders, []Ref{rec.ref(), a.inputRef(input)}, "dead letter lost or reordered headers of its input record")
+	for _, f := range deadLetterDifferences(&a.in[input], rec) {
+		a.violate(f.kind, []Ref{rec.ref(), a.inputRef(input)}, "%s", f.msg)
 	}
 	return input
 }
@@ -295,4 +264,56 @@ func describeBytes(b []byte) string {
 		return fmt.Sprintf("%q", b)
 	}
 	return fmt.Sprintf("%q… (%d bytes)", b[:show], len(b))
+}
+
+// deadLetterHeaderProblems lists what is wrong with a dead letter's error
+// headers, and where they trace it to (problem is why it cannot be traced).
+func deadLetterHeaderProblems(rec *Record, inputTopic string) (problems []string, topic string, pos position, problem string) {
+	reason, ok := header(rec.Headers, event.HeaderErrorReason)
+	if !ok {
+		problems = append(problems, "header "+event.HeaderErrorReason+" is missing")
+	} else if _, known := event.ParseReason(string(reason)); !known {
+		problems = append(problems, fmt.Sprintf("reason %q is not a known reason code", reason))
+	}
+	if msg, ok := header(rec.Headers, event.HeaderErrorMessage); !ok {
+		problems = append(problems, "header "+event.HeaderErrorMessage+" is missing")
+	} else if len(msg) == 0 {
+		problems = append(problems, "header "+event.HeaderErrorMessage+" is empty")
+	}
+	topic, pos, problem = tracePosition(rec.Headers, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset)
+	switch {
+	case problem != "":
+		problems = append(problems, problem)
+	case topic != inputTopic:
+		problems = append(problems, fmt.Sprintf("header %s is %q, not the input topic %q", event.HeaderErrorTopic, topic, inputTopic))
+	}
+	return problems, topic, pos, problem
+}
+
+// finding is one violation found by a comparison, before it is reported.
+type finding struct {
+	kind ViolationKind
+	msg  string
+}
+
+// deadLetterDifferences compares a dead letter with its input record: byte
+// for byte (or a faithful truncation), headers included. A truncated dead
+// letter may carry none of its input's headers: they are dropped when they
+// are what keeps the record from fitting.
+func deadLetterDifferences(orig, rec *Record) []finding {
+	var fs []finding
+	switch {
+	case !sameBytes(orig.Key, rec.Key):
+		fs = append(fs, finding{KindDLQAltered, fmt.Sprintf("dead letter key %s differs from the input key %s", describeBytes(rec.Key), describeBytes(orig.Key))})
+	case isTruncated(rec.Headers):
+		if problem := truncationProblem(orig.Value, rec); problem != "" {
+			fs = append(fs, finding{KindDLQAltered, "truncated dead letter: " + problem})
+		}
+	case !sameBytes(orig.Value, rec.Value):
+		fs = append(fs, finding{KindDLQAltered, fmt.Sprintf("dead letter value %s differs from the input value %s", describeBytes(rec.Value), describeBytes(orig.Value))})
+	}
+	if !headersPreserved(orig.Headers, rec.Headers) && !(isTruncated(rec.Headers) && onlyEventprocHeaders(rec.Headers)) {
+		fs = append(fs, finding{KindDLQHeaders, "dead letter lost or reordered headers of its input record"})
+	}
+	return fs
 }

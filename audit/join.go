@@ -290,25 +290,7 @@ func (j *join) readDeadLetter(ctx context.Context) error {
 	if j.dlqTopic == "" {
 		j.dlqTopic = rec.Topic
 	}
-	var problems []string
-	reason, ok := header(rec.Headers, event.HeaderErrorReason)
-	if !ok {
-		problems = append(problems, "header "+event.HeaderErrorReason+" is missing")
-	} else if _, known := event.ParseReason(string(reason)); !known {
-		problems = append(problems, fmt.Sprintf("reason %q is not a known reason code", reason))
-	}
-	if msg, ok := header(rec.Headers, event.HeaderErrorMessage); !ok {
-		problems = append(problems, "header "+event.HeaderErrorMessage+" is missing")
-	} else if len(msg) == 0 {
-		problems = append(problems, "header "+event.HeaderErrorMessage+" is empty")
-	}
-	topic, pos, problem := tracePosition(rec.Headers, event.HeaderErrorTopic, event.HeaderErrorPartition, event.HeaderErrorOffset)
-	switch {
-	case problem != "":
-		problems = append(problems, problem)
-	case topic != j.opt.InputTopic:
-		problems = append(problems, fmt.Sprintf("header %s is %q, not the input topic %q", event.HeaderErrorTopic, topic, j.opt.InputTopic))
-	}
+	problems, topic, pos, problem := deadLetterHeaderProblems(&rec, j.opt.InputTopic)
 	if len(problems) > 0 {
 		j.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter headers: %s", strings.Join(problems, "; "))
 	}
@@ -441,18 +423,8 @@ func (j *join) decide(in *Record) {
 // for byte (or a faithful truncation of it), headers included.
 func (j *join) compareDeadLetter(orig, rec *Record) {
 	refs := []Ref{rec.ref(), j.inputRef(orig.Offset)}
-	switch {
-	case !sameBytes(orig.Key, rec.Key):
-		j.violate(KindDLQAltered, refs, "dead letter key %s differs from the input key %s", describeBytes(rec.Key), describeBytes(orig.Key))
-	case isTruncated(rec.Headers):
-		if problem := truncationProblem(orig.Value, rec); problem != "" {
-			j.violate(KindDLQAltered, refs, "truncated dead letter: %s", problem)
-		}
-	case !sameBytes(orig.Value, rec.Value):
-		j.violate(KindDLQAltered, refs, "dead letter value %s differs from the input value %s", describeBytes(rec.Value), describeBytes(orig.Value))
-	}
-	if !headersPreserved(orig.Headers, rec.Headers) {
-		j.violate(KindDLQHeaders, refs, "dead letter lost or reordered headers of its input record")
+	for _, f := range deadLetterDifferences(orig, rec) {
+		j.violate(f.kind, refs, "%s", f.msg)
 	}
 }
 
