@@ -145,8 +145,7 @@ func newRunner(cfg Config) (*runner, error) {
 		return nil, fmt.Errorf("--rules: %w", err)
 	}
 	pipe.useRules(stages)
-	pipe.encoders[0].group = []byte(cfg.Group)
-	pipe.encoders[1].group = pipe.encoders[0].group
+	pipe.setGroup(cfg.Group)
 	m := newMetrics(cfg.Registerer)
 	m.rulesInfo.WithLabelValues(stages.Version).Set(1)
 	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
