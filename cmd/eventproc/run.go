@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,12 +147,14 @@ func runFlags() []cli.Flag {
 			Usage: "listen address of /metrics, /healthz and /readyz (empty disables)", EnvVars: envVars(flagMetricsAddr)},
 		&cli.IntFlag{Name: flagMemoryLimitMB, Category: categoryOperations,
 			Usage: "soft memory limit in MiB for the Go runtime (GC works harder near it; 0 keeps GOMEMLIMIT or none); set ~80% of a container's limit", EnvVars: envVars(flagMemoryLimitMB)},
+		&cli.StringFlag{Name: flagCompression, Value: kafkaio.DefaultCompression, Category: categoryWindows,
+			Usage: "codec of the record batches eventproc produces: " + strings.Join(kafkaio.Compressions, ", ") + " (the broker stores them so unless the topic's compression.type says otherwise)", EnvVars: envVars(flagCompression)},
 		&cli.BoolFlag{Name: flagPprof, Category: categoryOperations,
 			Usage: "also serve Go's profiler (net/http/pprof, /debug/pprof/) on --metrics-addr; off by default: profiles expose the process's internals", EnvVars: envVars(flagPprof)},
 	}
 	// The processing flags keep their place in the help, before the
 	// operations flags.
-	ops := len(flags) - 3
+	ops := len(flags) - 3 // metrics address, memory limit, pprof
 	return slices.Concat(flags[:ops], processingFlags(), flags[ops:])
 }
 
@@ -178,6 +181,7 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
 	}
+	cfg.Client.Compression = c.String(flagCompression)
 	p, err := processingConfigFrom(c)
 	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
 	return cfg, err
