@@ -100,3 +100,38 @@ func TestShardsFor(t *testing.T) {
 		}
 	}
 }
+
+// TestChangelogOneRecordPerTouchedSource checks that a window writes one
+// changelog record per source it touched (not per event) plus one
+// checkpoint per input partition.
+func TestChangelogOneRecordPerTouchedSource(t *testing.T) {
+	recs, _ := benchWindow(4 * parallelMin)
+	p, err := newPipeline(topics{Input: "in", Output: "out", DLQ: "dlq", Changelog: "state"}, intake.Config{}.WithDefaults(), enrich.Config{}, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[int32]*partitionState{}
+	res := p.process(recs, func(part int32) *partitionState {
+		if states[part] == nil {
+			states[part] = newPartitionState()
+		}
+		return states[part]
+	}, "w", nil)
+	touched := map[string]bool{}
+	partitions := map[int32]bool{}
+	for i := range recs {
+		partitions[recs[i].Partition] = true
+	}
+	for i := range p.items {
+		touched[fmt.Sprint(recs[p.items[i].rec].Partition, "/", string(p.items[i].ev.SourceID))] = true
+	}
+	changelog := 0
+	for _, o := range res.records {
+		if o.Topic == "state" {
+			changelog++
+		}
+	}
+	if want := len(touched) + len(partitions); changelog != want || changelog >= res.accepted {
+		t.Fatalf("%d changelog records for %d accepted events, %d touched sources on %d partitions: want %d", changelog, res.accepted, len(touched), len(partitions), want)
+	}
+}
