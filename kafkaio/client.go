@@ -30,8 +30,8 @@ type ClientConfig struct {
 
 // DefaultCompression is the producer's batch codec unless configured. On
 // eventproc's output it costs the least producer CPU of the codecs that
-// compress (about 1 µs per event, lz4 2.4, zstd 5) and stores a fifth of
-// the bytes (zstd a ninth); see BENCHMARKS.md.
+// compress (about 1 µs per event, lz4 2.2–2.4, zstd 3.5–5) and stores a
+// fifth of the bytes (zstd a ninth); see BENCHMARKS.md.
 const DefaultCompression = "snappy"
 
 // Compressions are the producer batch codecs ClientConfig.Compression

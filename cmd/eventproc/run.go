@@ -181,7 +181,9 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
 	}
-	cfg.Client.Compression = c.String(flagCompression)
+	if codec := c.String(flagCompression); !strings.EqualFold(codec, kafkaio.DefaultCompression) {
+		cfg.Client.Compression = codec // empty stands for the default
+	}
 	p, err := processingConfigFrom(c)
 	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
 	return cfg, err
