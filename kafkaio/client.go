@@ -113,7 +113,9 @@ func (c ClientConfig) Options() ([]kgo.Opt, error) {
 		return nil, err
 	}
 	codec, _ := compressionCodec(c.Compression) // checked by Validate
-	opts := []kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.ProducerBatchCompression(codec)}
+	// none is the fallback for a broker too old for the codec (zstd needs
+	// Kafka 2.1), as in franz-go's own default of [snappy, none].
+	opts := []kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.ProducerBatchCompression(codec, kgo.NoCompression())}
 	if c.ClientID != "" {
 		opts = append(opts, kgo.ClientID(c.ClientID))
 	}
