@@ -163,12 +163,54 @@ func appendFloat(dst []byte, f float64) []byte {
 		// 'e' gives e.g. 1e-07 and 1e+21: valid JSON numbers.
 		return strconv.AppendFloat(dst, f, 'e', -1, 64)
 	}
+	if out, ok := appendMilli(dst, f); ok {
+		return out
+	}
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
 	if bytes.IndexByte(dst[start:], '.') < 0 {
 		dst = append(dst, ".0"...)
 	}
 	return dst
+}
+
+// milliMax bounds appendMilli to floats whose spacing (ulp) is below
+// 0.001, so at most one multiple of 0.001 reads back as the float.
+const milliMax = 1 << 40
+
+// appendMilli writes f as appendFloat would, when f is a multiple of 0.001
+// as read from decimal (millisecond timestamps and durations, most scores):
+// integer arithmetic instead of the shortest-digits search. Below milliMax
+// the float's rounding interval holds at most one multiple of 0.001, so
+// when d/1000 reads back as f it is the shortest representation, trailing
+// zeros trimmed. ok is false for any other f, which the caller formats
+// with strconv.
+func appendMilli(dst []byte, f float64) (_ []byte, ok bool) {
+	a := math.Abs(f)
+	if a >= milliMax {
+		return dst, false
+	}
+	d := math.Round(a * 1000)
+	if d/1000 != a { // correctly rounded, as parsing "d/1000" would be
+		return dst, false
+	}
+	n := uint64(d)
+	if f < 0 {
+		dst = append(dst, '-')
+	}
+	dst = strconv.AppendUint(dst, n/1000, 10)
+	frac := n % 1000
+	if frac == 0 {
+		return append(dst, ".0"...), true
+	}
+	dst = append(dst, '.', byte('0'+frac/100))
+	if frac%100 != 0 {
+		dst = append(dst, byte('0'+frac/10%10))
+		if frac%10 != 0 {
+			dst = append(dst, byte('0'+frac%10))
+		}
+	}
+	return dst, true
 }
 
 const hexDigits = "0123456789abcdef"

@@ -48,11 +48,52 @@ func fromKgo(r *kgo.Record) InRecord {
 }
 
 func toKgo(o OutRecord) *kgo.Record {
-	return &kgo.Record{
+	r := new(kgo.Record)
+	setKgo(r, o)
+	return r
+}
+
+// setKgo makes r the record to produce for o; every other field is zero.
+func setKgo(r *kgo.Record, o OutRecord) {
+	*r = kgo.Record{
 		Topic:     o.Topic,
 		Partition: o.Partition,
 		Key:       o.Key,
 		Value:     o.Value,
 		Headers:   o.Headers,
 	}
+}
+
+// recordSlab hands out records to produce from chunks allocated
+// recordSlabChunk at a time: one allocation per chunk instead of one per
+// record, and with reuse none at all once a transaction's worth exists.
+// Records handed out stay valid until reset.
+type recordSlab struct {
+	chunks [][]kgo.Record
+	// chunk and used locate the next free record.
+	chunk, used int
+}
+
+const recordSlabChunk = 1024
+
+// next returns a free record (its fields are stale: overwrite them all).
+func (s *recordSlab) next() *kgo.Record {
+	if s.chunk < len(s.chunks) && s.used == len(s.chunks[s.chunk]) {
+		s.chunk, s.used = s.chunk+1, 0
+	}
+	if s.chunk == len(s.chunks) {
+		s.chunks = append(s.chunks, make([]kgo.Record, recordSlabChunk))
+	}
+	r := &s.chunks[s.chunk][s.used]
+	s.used++
+	return r
+}
+
+// reset makes every record free again; with reuse false, the records
+// handed out may still be in use, so they are dropped, not reused.
+func (s *recordSlab) reset(reuse bool) {
+	if !reuse {
+		s.chunks = nil
+	}
+	s.chunk, s.used = 0, 0
 }

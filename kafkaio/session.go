@@ -83,6 +83,11 @@ type Session struct {
 	sent    []*kgo.Record
 	origins []int32
 	failed  []failedRecord
+	// slab holds the open transaction's records, allocated a chunk at a
+	// time rather than one by one; promiseFn is s.promise bound once
+	// (a method value made per Produce would be allocated per record).
+	slab      recordSlab
+	promiseFn func(*kgo.Record, error)
 
 	// highWatermarks are the input partitions' latest high watermarks,
 	// as the last fetches reported them (for the lag metric).
@@ -178,10 +183,12 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka session: %w", err)
 	}
-	return &Session{
+	s := &Session{
 		gts: gts, input: cfg.InputTopic, group: cfg.Group, instance: cfg.InstanceID, client: cfg.Client,
 		highWatermarks: make(map[int32]int64),
-	}, nil
+	}
+	s.promiseFn = s.promise
+	return s, nil
 }
 
 // Poll fetches at most max records and hands each to fn, in partition
@@ -224,6 +231,9 @@ type failedRecord struct {
 // Begin starts a transaction.
 func (s *Session) Begin() error {
 	s.mu.Lock()
+	// The previous transaction's records can be reused only once the
+	// client is done with every one of them: each has had its promise.
+	s.slab.reset(s.produced == len(s.sent))
 	s.produced, s.firstErr = 0, nil
 	clear(s.sent)
 	s.sent, s.origins, s.failed = s.sent[:0], s.origins[:0], s.failed[:0]
@@ -234,12 +244,13 @@ func (s *Session) Begin() error {
 // Produce buffers a record in the open transaction. Delivery errors are
 // collected and make End abort.
 func (s *Session) Produce(ctx context.Context, o OutRecord) {
-	r := toKgo(o)
 	s.mu.Lock()
+	r := s.slab.next()
+	setKgo(r, o)
 	s.sent = append(s.sent, r)
 	s.origins = append(s.origins, o.Input)
 	s.mu.Unlock()
-	s.gts.Produce(ctx, r, s.promise)
+	s.gts.Produce(ctx, r, s.promiseFn)
 }
 
 func (s *Session) promise(r *kgo.Record, err error) {

@@ -3,6 +3,7 @@ package processor
 import (
 	"bytes"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/eventproc/eventproc/classify"
@@ -35,11 +36,11 @@ type pipeline struct {
 	rulesHash    [8]byte
 	redact       bool
 	clock        func() time.Time
-	// decoders and encoders are the window's two shards: with more than
-	// one CPU a large window is decoded, and its outputs encoded, half on
-	// each (see parallelMin).
-	decoders [2]decodeShard
-	encoders [2]encodeShard
+	// decoders and encoders are the window's shards, one per CPU
+	// (GOMAXPROCS): a large window is decoded, and its outputs encoded, in
+	// contiguous runs, one per shard, at once (see parallelMin).
+	decoders []decodeShard
+	encoders []encodeShard
 	parallel bool
 
 	items  []item
@@ -124,8 +125,22 @@ type windowResult struct {
 }
 
 // parallelMin is the smallest window split over two goroutines: below it
-// the goroutine hand-off costs more than it saves.
+// the goroutine hand-off costs more than it saves. Each further shard
+// needs another parallelMin/2 records.
 const parallelMin = 512
+
+// shardsFor is how many shards a run of n records is split over: one per
+// parallelMin/2 records, at most one per shard the pipeline has.
+func (p *pipeline) shardsFor(n int) int {
+	if !p.parallel {
+		return 1
+	}
+	return max(1, min(len(p.decoders), n/(parallelMin/2)))
+}
+
+// shardBounds are the bounds of shard i's contiguous run when n records
+// are split over k shards: [n·i/k, n·(i+1)/k).
+func shardBounds(n, k, i int) (lo, hi int) { return n * i / k, n * (i + 1) / k }
 
 func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, clock func() time.Time) (*pipeline, error) {
 	if clock == nil {
@@ -138,7 +153,7 @@ func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, cloc
 		classifier: classify.Default(),
 		redact:     redact,
 		clock:      clock,
-		parallel:   runtime.GOMAXPROCS(0) > 1,
+		parallel:   true,
 		parts:      make(map[int32]*windowPartition),
 		merger:     ordering.NewMerger(),
 
@@ -147,15 +162,32 @@ func newPipeline(t topics, ic intake.Config, ec enrich.Config, redact bool, cloc
 	}
 	p.rulesHash = rules.Default().Hash()
 	p.rulesVersion = rules.Default().Version()
+	if err := p.setShards(runtime.GOMAXPROCS(0), ic); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// setShards gives the pipeline n decode and encode shards.
+func (p *pipeline) setShards(n int, ic intake.Config) error {
+	p.decoders, p.encoders = make([]decodeShard, n), make([]encodeShard, n)
 	for i := range p.decoders {
 		dec, err := intake.NewDecoder(ic)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.decoders[i].dec = dec
 		p.encoders[i].inputTopic = p.inputTopic
 	}
-	return p, nil
+	return nil
+}
+
+// setGroup names the consumer group in every output's lineage headers.
+func (p *pipeline) setGroup(group string) {
+	g := []byte(group)
+	for i := range p.encoders {
+		p.encoders[i].group = g
+	}
 }
 
 // process turns a window of input records into the records of its
@@ -215,23 +247,20 @@ func (p *pipeline) reset() {
 	}
 }
 
-// decodeAll validates every record, on two goroutines for a large window
-// (each decodes a contiguous half), and gathers the accepted events and the
-// dead letters in input order.
+// decodeAll validates every record, over several goroutines for a large
+// window (each shard decodes a contiguous run), and gathers the accepted
+// events and the dead letters in input order.
 func (p *pipeline) decodeAll(recs []kafkaio.InRecord, res *windowResult) {
-	if !p.parallel || len(recs) < parallelMin {
-		p.decoders[0].decode(recs, 0, p.clock)
-	} else {
-		mid := len(recs) / 2
-		done := make(chan struct{})
-		go func() { // decodes the second half; exits when done
-			defer close(done)
-			p.decoders[1].decode(recs[mid:], int32(mid), p.clock)
-		}()
-		p.decoders[0].decode(recs[:mid], 0, p.clock)
-		<-done
+	k := p.shardsFor(len(recs))
+	var wg sync.WaitGroup
+	for i := 1; i < k; i++ {
+		lo, hi := shardBounds(len(recs), k, i)
+		wg.Go(func() { p.decoders[i].decode(recs[lo:hi], int32(lo), p.clock) }) // exits when its run is decoded
 	}
-	for i := range p.decoders {
+	_, hi := shardBounds(len(recs), k, 0)
+	p.decoders[0].decode(recs[:hi], 0, p.clock)
+	wg.Wait()
+	for i := range k {
 		d := &p.decoders[i]
 		p.items = append(p.items, d.items...)
 		p.dead = append(p.dead, d.dead...)
@@ -302,26 +331,24 @@ func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
 }
 
 // encodeOutputs encodes the accepted events in merge order. For a large
-// window the second half of the order is encoded on another goroutine;
-// the first half is handed to emit while it is encoded, the second after,
-// so that emit always sees the transaction order.
+// window the order is split into contiguous runs, one per shard, encoded
+// at once; the first run is handed to emit while it is encoded, the others
+// after, in order, so that emit always sees the transaction order.
 func (p *pipeline) encodeOutputs(recs []kafkaio.InRecord, windowID string) {
 	opt := event.OutputOptions{WindowID: windowID, RedactMetadata: p.redact, RulesVersion: p.rulesVersion}
-	first, second := &p.encoders[0], &p.encoders[1]
-	if !p.parallel || len(p.order) < parallelMin {
-		first.encodeOutputs(p, recs, p.order, opt, true)
-		return
+	k := p.shardsFor(len(p.order))
+	var wg sync.WaitGroup
+	for i := 1; i < k; i++ {
+		lo, hi := shardBounds(len(p.order), k, i)
+		wg.Go(func() { p.encoders[i].encodeOutputs(p, recs, p.order[lo:hi], opt, false) }) // exits when its run is encoded
 	}
-	mid := len(p.order) / 2
-	done := make(chan struct{})
-	go func() { // encodes the second half; exits when done
-		defer close(done)
-		second.encodeOutputs(p, recs, p.order[mid:], opt, false)
-	}()
-	first.encodeOutputs(p, recs, p.order[:mid], opt, true)
-	<-done
-	for _, o := range second.out {
-		p.add(o)
+	_, hi := shardBounds(len(p.order), k, 0)
+	p.encoders[0].encodeOutputs(p, recs, p.order[:hi], opt, true)
+	wg.Wait()
+	for i := 1; i < k; i++ {
+		for _, o := range p.encoders[i].out {
+			p.add(o)
+		}
 	}
 }
 

@@ -146,8 +146,7 @@ func newRunner(cfg Config) (*runner, error) {
 		return nil, fmt.Errorf("--rules: %w", err)
 	}
 	pipe.useRules(stages)
-	pipe.encoders[0].group = []byte(cfg.Group)
-	pipe.encoders[1].group = pipe.encoders[0].group
+	pipe.setGroup(cfg.Group)
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 )
 
 // decodeShard decodes a contiguous run of a window's records with its own
-// decoder and buffers, so that two shards can run at once.
+// decoder and buffers, so that shards can run at once.
 type decodeShard struct {
 	// refused, when set, names input records the broker refused in an
 	// earlier attempt of the window (see refusals.go).
@@ -75,7 +75,7 @@ func (d *decodeShard) keep(b []byte) []byte {
 }
 
 // encodeShard encodes records of a window's transaction into its own
-// buffers, so that two shards can run at once. Slices handed out stay
+// buffers, so that shards can run at once. Slices handed out stay
 // valid until reset, even when a buffer grows (see keep).
 type encodeShard struct {
 	inputTopic []byte

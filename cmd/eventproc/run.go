@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +56,8 @@ const (
 	flagReplicationFactor  = "replication-factor"
 	flagMinInSyncReplicas  = "min-insync-replicas"
 	flagAllowSharedOutput  = "allow-shared-output"
+	flagPprof              = "pprof"
+	flagCompression        = "compression"
 )
 
 const (
@@ -142,10 +147,14 @@ func runFlags() []cli.Flag {
 			Usage: "listen address of /metrics, /healthz and /readyz (empty disables)", EnvVars: envVars(flagMetricsAddr)},
 		&cli.IntFlag{Name: flagMemoryLimitMB, Category: categoryOperations,
 			Usage: "soft memory limit in MiB for the Go runtime (GC works harder near it; 0 keeps GOMEMLIMIT or none); set ~80% of a container's limit", EnvVars: envVars(flagMemoryLimitMB)},
+		&cli.StringFlag{Name: flagCompression, Value: kafkaio.DefaultCompression, Category: categoryWindows,
+			Usage: "codec of the record batches eventproc produces: " + strings.Join(kafkaio.Compressions, ", ") + " (the broker stores them so unless the topic's compression.type says otherwise)", EnvVars: envVars(flagCompression)},
+		&cli.BoolFlag{Name: flagPprof, Category: categoryOperations,
+			Usage: "also serve Go's profiler (net/http/pprof, /debug/pprof/) on --metrics-addr; off by default: profiles expose the process's internals", EnvVars: envVars(flagPprof)},
 	}
 	// The processing flags keep their place in the help, before the
 	// operations flags.
-	ops := len(flags) - 2
+	ops := len(flags) - 3 // metrics address, memory limit, pprof
 	return slices.Concat(flags[:ops], processingFlags(), flags[ops:])
 }
 
@@ -178,6 +187,9 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		FetchMaxBytes:      processor.DefaultFetchMaxBytes,
 		RestoreTimeout:     processor.DefaultRestoreTimeout,
 	}
+	if codec := c.String(flagCompression); !strings.EqualFold(codec, kafkaio.DefaultCompression) {
+		cfg.Client.Compression = codec // empty stands for the default
+	}
 	p, err := processingConfigFrom(c)
 	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
 	return cfg, err
@@ -202,6 +214,8 @@ func runConfigFrom(c *cli.Context) (processor.Config, error) {
 		if err := checkListenAddr(addr); err != nil {
 			errs = append(errs, fmt.Errorf("--%s %q: %w", flagMetricsAddr, addr, err))
 		}
+	} else if c.Bool(flagPprof) {
+		errs = append(errs, fmt.Errorf("--%s is served on --%s, which is empty", flagPprof, flagMetricsAddr))
 	}
 	return cfg, asUsageError(errors.Join(errs...))
 }
@@ -244,7 +258,7 @@ func runAction(c *cli.Context) error {
 		return processor.Run(ctx, cfg)
 	})
 	g.Go(func() error { // the ops server; exits when the processor stops
-		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), processor.OpsHandler(reg, health)); err != nil {
+		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), opsHandler(reg, health, c.Bool(flagPprof))); err != nil {
 			return fmt.Errorf("--%s %s: %w", flagMetricsAddr, c.String(flagMetricsAddr), err)
 		}
 		return nil
@@ -291,6 +305,24 @@ func checkListenAddr(addr string) error {
 		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
 	}
 	return nil
+}
+
+// opsHandler is the metrics listener's handler; with withPprof it also
+// serves net/http/pprof under /debug/pprof/, for profiling a running
+// member (go tool pprof http://ADDR/debug/pprof/profile?seconds=30).
+func opsHandler(reg prometheus.Gatherer, health *processor.Health, withPprof bool) http.Handler {
+	ops := processor.OpsHandler(reg, health)
+	if !withPprof {
+		return ops
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", ops)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit: the garbage
