@@ -41,6 +41,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	return r.run(ctx)
+}
+
+// run checks the topics and runs the loop until ctx ends.
+func (r *runner) run(ctx context.Context) error {
 	if err := r.ensureTopics(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped while starting: nothing was consumed
@@ -50,12 +55,34 @@ func Run(ctx context.Context, cfg Config) error {
 	return r.loop(ctx)
 }
 
+// windowWork is the per-window transformation the loop runs between
+// collecting a window and ending its transaction: the processing
+// pipeline for Run, a copy for Passthrough.
+type windowWork interface {
+	// process transforms a window's records, handing each record to
+	// publish to emit as soon as it is ready.
+	process(recs []kafkaio.InRecord, state func(int32) *partitionState, windowID string, emit func(kafkaio.OutRecord)) windowResult
+	// commit keeps the window's state changes once its transaction
+	// committed; an aborted window's changes are dropped by the next
+	// process.
+	commit()
+}
+
+var (
+	_ windowWork = (*pipeline)(nil)
+	_ windowWork = copyWindow{}
+)
+
 // runner owns the loop's state. Only the goroutine in loop touches it,
 // except assignments, which franz-go's group callbacks update.
 type runner struct {
-	cfg  Config
-	log  *slog.Logger
-	m    *metrics
+	cfg Config
+	log *slog.Logger
+	m   *metrics
+	// work is the per-window transformation; pipe is the same value when
+	// it is the processing pipeline (nil for Passthrough), which owns
+	// partition state, rules and dead letters.
+	work windowWork
 	pipe *pipeline
 
 	sess   *kafkaio.Session
@@ -148,17 +175,30 @@ func newRunner(cfg Config) (*runner, error) {
 	pipe.useRules(stages)
 	pipe.encoders[0].group = []byte(cfg.Group)
 	pipe.encoders[1].group = pipe.encoders[0].group
+	r, err := newLoop(cfg, pipe)
+	if err != nil {
+		return nil, err
+	}
+	r.pipe = pipe
+	r.m.rulesInfo.WithLabelValues(stages.Version).Set(1)
+	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
+	for i := range pipe.decoders {
+		pipe.decoders[i].refused = r.refusedLookup
+	}
+	return r, nil
+}
+
+// newLoop returns a runner whose windows are transformed by work.
+func newLoop(cfg Config, work windowWork) (*runner, error) {
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	m.rulesInfo.WithLabelValues(stages.Version).Set(1)
-	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
-	r := &runner{
+	return &runner{
 		cfg:     cfg,
 		log:     cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
 		m:       m,
-		pipe:    pipe,
+		work:    work,
 		refused: make(map[inputPosition]refusedInput),
 		states:  make(map[int32]*partitionState),
 		assign:  assignments{owned: make(map[int32]bool)},
@@ -166,12 +206,12 @@ func newRunner(cfg Config) (*runner, error) {
 		// unique across instances (instance id) and restarts (start time).
 		windowBase: cfg.Group + "-" + cfg.InstanceID + "-" + strconv.FormatInt(cfg.Clock().UnixMilli(), 36) + "-",
 		misrouting: newMisrouting(cfg.Clock),
-	}
-	for i := range pipe.decoders {
-		pipe.decoders[i].refused = r.refusedLookup
-	}
-	return r, nil
+	}, nil
 }
+
+// stateful reports whether windows carry partition state, restored from
+// the changelog before a partition's first window.
+func (r *runner) stateful() bool { return r.pipe != nil }
 
 func (r *runner) plan() kafkaio.TopicPlan {
 	return kafkaio.TopicPlan{
@@ -194,7 +234,9 @@ func (r *runner) ensureTopics(ctx context.Context) error {
 		return fmt.Errorf("topics: %w", err)
 	}
 	r.limits = lay.Limits
-	r.pipe.dlqLimit = lay.Limits.DLQ
+	if r.pipe != nil {
+		r.pipe.dlqLimit = lay.Limits.DLQ
+	}
 	for _, w := range lay.Warnings {
 		r.log.Warn(w)
 	}
@@ -423,7 +465,7 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	}
 	var missing []int32
 	for _, p := range owned {
-		if _, ok := r.states[p]; !ok {
+		if _, ok := r.states[p]; !ok && r.stateful() {
 			missing = append(missing, p)
 		}
 	}
@@ -469,7 +511,7 @@ func (r *runner) setReady(ok bool, reason string) {
 func (r *runner) publish(ctx context.Context) error {
 	var missing []int32
 	for i := range r.recs {
-		if p := r.recs[i].Partition; r.states[p] == nil && !slices.Contains(missing, p) {
+		if p := r.recs[i].Partition; r.stateful() && r.states[p] == nil && !slices.Contains(missing, p) {
 			missing = append(missing, p)
 		}
 	}
@@ -485,14 +527,14 @@ func (r *runner) publish(ctx context.Context) error {
 	}
 	// Records are produced as the pipeline encodes them: franz-go batches,
 	// compresses and sends on its own goroutines meanwhile.
-	res := r.pipe.process(r.recs, r.stateOf, windowID, func(o kafkaio.OutRecord) { r.sess.Produce(ctx, o) })
+	res := r.work.process(r.recs, r.stateOf, windowID, func(o kafkaio.OutRecord) { r.sess.Produce(ctx, o) })
 	start := r.cfg.Clock()
 	if r.cfg.crashBeforeEnd != nil && r.cfg.crashBeforeEnd(r.windowSeq) {
 		return errCrashed
 	}
 	committed, err := r.sess.End(ctx, true)
 	if err != nil {
-		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.handleRefused(windowID, re) {
+		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.stateful() && r.handleRefused(windowID, re) {
 			return errRefusedRetry
 		}
 		return fmt.Errorf("end transaction of window %s: %w", windowID, err)
@@ -505,11 +547,13 @@ func (r *runner) publish(ctx context.Context) error {
 		r.log.Info("window aborted by a rebalance; its records will be reprocessed", "window", windowID, "records", len(r.recs))
 		return nil
 	}
-	r.pipe.commit()
+	r.work.commit()
 	r.forgetRefused()
 	r.probeLimit = 0
 	r.observe(&res, start)
-	r.misrouting.observe(r)
+	if r.stateful() {
+		r.misrouting.observe(r)
+	}
 	r.notifyCommit(len(r.recs), &res)
 	return nil
 }

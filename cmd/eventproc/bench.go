@@ -42,13 +42,6 @@ const (
 	tailFetchMaxWait = 20 * time.Millisecond
 )
 
-// Session settings that mirror processor.newSession, so that the
-// passthrough baseline runs with the processor's client configuration.
-const (
-	mirrorFetchMaxWait = 250 * time.Millisecond
-	mirrorBufferSlack  = 1024 // MaxBufferedRecords = 4·window + slack
-)
-
 func benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",

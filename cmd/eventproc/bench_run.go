@@ -19,7 +19,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/progress"
@@ -266,33 +265,8 @@ type system struct {
 }
 
 func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
-	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
-	if err != nil {
-		return bench.Phase{}, err
-	}
-	dlq, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-dlq")
-	if err != nil {
-		return bench.Phase{}, err
-	}
-	reg := prometheus.NewRegistry()
-	health := processor.NewHealth()
-	ff := &kafkaio.FirstFetch{}
-	cfg := processor.Config{
-		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
-		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
-		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
-		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
-	}.WithDefaults()
-	regs := bench.Registries{reg}
-	phase, err := e.measure(ctx, name, input, events, rate, withLatency, "eventproc", system{
-		output:     out,
-		run:        func(ctx context.Context) error { return processor.Run(ctx, cfg) },
-		ready:      func() bool { ok, _ := health.Ready(); return ok },
-		committed:  func() int64 { return int64(regs.Sum("eventproc_events_consumed_total")) },
-		outputs:    func() int64 { return int64(regs.Sum("eventproc_events_published_total")) },
-		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) },
-		firstFetch: ff,
-	})
+	phase, regs, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "eventproc", processor.Run,
+		func(t kafkaio.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) })
 	if err == nil {
 		// Where a window's time goes, from the processor's own metrics.
 		phase.WindowMeanEvents = regs.Mean("eventproc_window_records")
@@ -304,44 +278,48 @@ func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, in
 	return phase, err
 }
 
+// measurePassthrough measures processor.Passthrough: the processor's own
+// loop, with the same configuration, copying records instead of
+// processing them.
 func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
+	phase, _, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "passthrough", processor.Passthrough,
+		func(t kafkaio.TailRecord) (time.Time, bool) { return processor.InputTimestamp(t.Headers) })
+	return phase, err
+}
+
+// measureLoop measures run (processor.Run or processor.Passthrough) with
+// one configuration for both, on fresh output and dead-letter topics.
+func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool,
+	systemName string, run func(context.Context, processor.Config) error, inputTime func(kafkaio.TailRecord) (time.Time, bool),
+) (bench.Phase, bench.Registries, error) {
 	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
 	if err != nil {
-		return bench.Phase{}, err
+		return bench.Phase{}, nil, err
 	}
-	group := r.group(strings.ReplaceAll(name, " ", "-"))
+	dlq, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-dlq")
+	if err != nil {
+		return bench.Phase{}, nil, err
+	}
+	reg := prometheus.NewRegistry()
+	health := processor.NewHealth()
 	ff := &kafkaio.FirstFetch{}
-	var committed atomic.Int64
-	var assigned atomic.Bool
-	cfg := kafkaio.PassthroughConfig{
-		// The processor's session settings (processor.newSession), so
-		// that only the processing differs.
-		Session: kafkaio.SessionConfig{
-			Client: e.client, Group: group, TransactionalID: group + "-bench", InputTopic: input,
-			TransactionTimeout:    processor.DefaultTransactionTimeout,
-			FetchMaxWait:          mirrorFetchMaxWait,
-			FetchMaxBytes:         processor.DefaultFetchMaxBytes,
-			MaxBufferedRecords:    4*e.cfg.window + mirrorBufferSlack,
-			ProducerBatchMaxBytes: int32(intake.DefaultMaxEventBytes + 64<<10),
-			OnAssigned:            func([]int32) { assigned.Store(true) },
-			Logger:                e.log,
-			Hooks:                 []kgo.Hook{ff},
-		},
-		OutputTopic:     out,
-		WindowMaxEvents: e.cfg.window,
-		WindowMaxWait:   e.cfg.wait,
-		WindowMaxBytes:  processor.DefaultWindowMaxBytes,
-		OnCommit:        func(n int) { committed.Add(int64(n)) },
-	}
-	return e.measure(ctx, name, input, events, rate, withLatency, "passthrough", system{
+	cfg := processor.Config{
+		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
+		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
+		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
+		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
+	}.WithDefaults()
+	regs := bench.Registries{reg}
+	phase, err := e.measure(ctx, name, input, events, rate, withLatency, systemName, system{
 		output:     out,
-		run:        func(ctx context.Context) error { return kafkaio.Passthrough(ctx, cfg) },
-		ready:      assigned.Load,
-		committed:  committed.Load,
-		outputs:    committed.Load,
-		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return kafkaio.InputTimestamp(t.Headers) },
+		run:        func(ctx context.Context) error { return run(ctx, cfg) },
+		ready:      func() bool { ok, _ := health.Ready(); return ok },
+		committed:  func() int64 { return int64(regs.Sum("eventproc_events_consumed_total")) },
+		outputs:    func() int64 { return int64(regs.Sum("eventproc_events_published_total")) },
+		inputTime:  inputTime,
 		firstFetch: ff,
 	})
+	return phase, regs, err
 }
 
 // measure runs one system until it has committed events input events,
