@@ -608,16 +608,13 @@ func (r *runner) observe(res *windowResult, publishStart time.Time) {
 // With wait, it waits for stability up to RestoreTimeout; without, it
 // returns how many it restored (0 while offsets are unstable).
 func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int, error) {
-	deadline := r.cfg.Clock().Add(r.cfg.RestoreTimeout)
+	start := r.cfg.Clock()
 	for {
 		offsets, err := r.sess.StableCommittedOffsets(ctx, r.cfg.Group, parts)
 		if err == nil {
 			r.setLag(ctx, offsets)
-			for _, p := range parts {
-				r.setReady(false, fmt.Sprintf("restoring state of partition %d from %s", p, r.cfg.ChangelogTopic()))
-				if err := r.restore(ctx, p, offsets[p]); err != nil {
-					return 0, err
-				}
+			if err := r.restore(ctx, parts, offsets); err != nil {
+				return 0, err
 			}
 			return len(parts), nil
 		}
@@ -631,54 +628,71 @@ func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int,
 		if !wait {
 			return 0, nil
 		}
-		if r.cfg.Clock().After(deadline) {
+		pauseFor, expired := restoreWait(start, r.cfg.Clock(), r.cfg.RestoreTimeout)
+		if expired {
 			return 0, fmt.Errorf("committed offsets of partitions %v stayed unstable for %s: a transaction of a previous owner is still open; it ends within its --transaction-timeout", parts, r.cfg.RestoreTimeout)
 		}
-		if !pause(ctx, restorePoll) {
+		if !pause(ctx, pauseFor) {
 			return 0, ctx.Err()
 		}
 	}
 }
 
-// restore rebuilds a partition's state from its changelog partition. The
-// changelog is written in the same transaction as the consumed offsets, so
-// its checkpoint must reach the group's committed offset; until the
-// previous owner's transaction markers land it may lag for a moment, and
-// restore reads again.
-func (r *runner) restore(ctx context.Context, p int32, committed int64) error {
+// restore rebuilds the partitions' state from their changelog partitions,
+// all read through one client. The changelog is written in the same
+// transaction as the consumed offsets, so each partition's checkpoint must
+// reach the group's committed offset; until the previous owner's
+// transaction markers land it may lag for a moment, and restore reads the
+// partitions that lag again.
+func (r *runner) restore(ctx context.Context, parts []int32, committed map[int32]int64) error {
 	start := r.cfg.Clock()
-	deadline := start.Add(r.cfg.RestoreTimeout)
+	r.setReady(false, fmt.Sprintf("restoring state of partitions %v from %s", parts, r.cfg.ChangelogTopic()))
+	pending := parts
 	for attempt := 1; ; attempt++ {
-		ps := newPartitionState()
+		states := make(map[int32]*partitionState, len(pending))
+		for _, p := range pending {
+			states[p] = newPartitionState()
+		}
 		var applyErr error
-		n, err := kafkaio.RestorePartition(ctx, r.cfg.Client, r.cfg.ChangelogTopic(), p, func(k, v []byte) {
-			if err := ps.apply(k, v); err != nil && applyErr == nil {
-				applyErr = err
+		counts, err := kafkaio.RestorePartitions(ctx, r.cfg.Client, r.cfg.ChangelogTopic(), pending, func(p int32, k, v []byte) {
+			if err := states[p].apply(k, v); err != nil && applyErr == nil {
+				applyErr = fmt.Errorf("partition %d: %w", p, err)
 			}
 		})
 		if err != nil {
-			return fmt.Errorf("restore partition %d: %w", p, err)
+			return fmt.Errorf("restore partitions %v: %w", pending, err)
 		}
 		if applyErr != nil {
-			return fmt.Errorf("restore partition %d: %w (the changelog %s holds a record this version cannot read)", p, applyErr, r.cfg.ChangelogTopic())
+			return fmt.Errorf("restore: %w (the changelog %s holds a record this version cannot read)", applyErr, r.cfg.ChangelogTopic())
 		}
-		r.m.restoreRecs.Add(float64(n))
-		if committed < 0 || ps.nextOffset >= committed {
-			if committed >= 0 && ps.nextOffset > committed {
-				r.log.Warn("state changelog is ahead of the group's committed offset; were offsets reset by hand?", "partition", p, "checkpoint", ps.nextOffset, "committed", committed)
+		var behind []int32
+		for _, p := range pending {
+			ps, n, c := states[p], counts[p], committed[p]
+			r.m.restoreRecs.Add(float64(n))
+			if c >= 0 && ps.nextOffset < c {
+				behind = append(behind, p)
+				continue
+			}
+			if c >= 0 && ps.nextOffset > c {
+				r.log.Warn("state changelog is ahead of the group's committed offset; were offsets reset by hand?", "partition", p, "checkpoint", ps.nextOffset, "committed", c)
 			}
 			r.states[p] = ps
 			r.noteRules(p, ps)
 			took := r.cfg.Clock().Sub(start)
 			r.m.restoreSecs.Observe(took.Seconds())
 			r.log.Info("state restored", "partition", p, "sources", len(ps.sources), "records", n, "publish_sequence", ps.publish.Last, "took", took, "attempts", attempt)
+		}
+		if len(behind) == 0 {
 			return nil
 		}
-		if r.cfg.Clock().After(deadline) {
-			return fmt.Errorf("restore partition %d: changelog %s checkpoint is at input offset %d but the group committed %d after %s: the changelog is missing writes (was it deleted or truncated?); delete the group's offsets to reprocess, or restore the changelog", p, r.cfg.ChangelogTopic(), ps.nextOffset, committed, r.cfg.RestoreTimeout)
+		pauseFor, expired := restoreWait(start, r.cfg.Clock(), r.cfg.RestoreTimeout)
+		if expired {
+			p := behind[0]
+			return fmt.Errorf("restore partition %d: changelog %s checkpoint is at input offset %d but the group committed %d after %s: the changelog is missing writes (was it deleted or truncated?); delete the group's offsets to reprocess, or restore the changelog", p, r.cfg.ChangelogTopic(), states[p].nextOffset, committed[p], r.cfg.RestoreTimeout)
 		}
-		if !pause(ctx, restorePoll) {
+		if !pause(ctx, pauseFor) {
 			return ctx.Err()
 		}
+		pending = behind
 	}
 }
