@@ -1,6 +1,8 @@
 package kafkaio
 
 import (
+	"context"
+
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -55,4 +57,15 @@ func toKgo(o OutRecord) *kgo.Record {
 		Value:     o.Value,
 		Headers:   o.Headers,
 	}
+}
+
+// ProduceSync writes records (non-transactionally) and waits for every
+// acknowledgement; ctx bounds the wait. For tests and tools that need
+// exact records, headers and null keys, which the generator does not make.
+func ProduceSync(ctx context.Context, cl *kgo.Client, recs ...OutRecord) error {
+	krs := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		krs[i] = toKgo(r)
+	}
+	return cl.ProduceSync(ctx, krs...).FirstErr()
 }

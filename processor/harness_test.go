@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -76,7 +77,7 @@ func (h *harness) tryProduce(n int) error {
 		}
 		return r.Key, r.Value
 	}
-	got, err := kafkaio.ProduceGenerated(ctx, cl, h.input, next, int64(n), 0, nil)
+	got, err := kafkatool.ProduceGenerated(ctx, cl, h.input, next, int64(n), 0, nil)
 	h.inputs += int(got)
 	if err != nil || got != int64(n) {
 		return fmt.Errorf("produce: %d of %d acknowledged: %v", got, n, err)

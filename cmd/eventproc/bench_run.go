@@ -21,6 +21,7 @@ import (
 
 	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
@@ -94,7 +95,7 @@ func (r *benchRound) topic(ctx context.Context, suffix string) (string, error) {
 	name := r.name + "-" + suffix
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := kafkaio.CreateTopics(cctx, r.env.admin, r.env.cfg.partitions, name); err != nil {
+	if err := kafkatool.CreateTopics(cctx, r.env.admin, r.env.cfg.partitions, name); err != nil {
 		return "", err
 	}
 	r.topics = append(r.topics, name)
@@ -117,10 +118,10 @@ func (r *benchRound) cleanup() {
 	for _, g := range r.groups {
 		topics = append(topics, g+"-state") // the processor's changelog
 	}
-	if err := kafkaio.DeleteTopics(ctx, r.env.admin, topics...); err != nil {
+	if err := kafkatool.DeleteTopics(ctx, r.env.admin, topics...); err != nil {
 		r.env.log.Warn("could not delete bench topics", "err", err)
 	}
-	if err := kafkaio.DeleteGroups(ctx, r.env.admin, r.groups...); err != nil {
+	if err := kafkatool.DeleteGroups(ctx, r.env.admin, r.groups...); err != nil {
 		r.env.log.Warn("could not delete bench groups", "err", err)
 	}
 	r.topics, r.groups = nil, nil
@@ -249,7 +250,7 @@ func (e *benchEnv) produce(ctx context.Context, label, topic string, events int6
 		defer func() { stop(); <-done; bar.Done() }()
 		onAcked = bar.Add
 	}
-	_, err = kafkaio.ProduceGenerated(ctx, cl, topic, next, events, rate, onAcked)
+	_, err = kafkatool.ProduceGenerated(ctx, cl, topic, next, events, rate, onAcked)
 	return err
 }
 
@@ -260,13 +261,13 @@ type system struct {
 	ready      func() bool
 	committed  func() int64 // input events committed so far
 	outputs    func() int64 // output records the latency consumer should see
-	inputTime  func(kafkaio.TailRecord) (time.Time, bool)
-	firstFetch *kafkaio.FirstFetch
+	inputTime  func(kafkatool.TailRecord) (time.Time, bool)
+	firstFetch *kafkatool.FirstFetch
 }
 
 func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
 	phase, regs, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "eventproc", processor.Run,
-		func(t kafkaio.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) })
+		func(t kafkatool.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) })
 	if err == nil {
 		// Where a window's time goes, from the processor's own metrics.
 		phase.WindowMeanEvents = regs.Mean("eventproc_window_records")
@@ -283,14 +284,14 @@ func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, in
 // processing them.
 func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
 	phase, _, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "passthrough", processor.Passthrough,
-		func(t kafkaio.TailRecord) (time.Time, bool) { return processor.InputTimestamp(t.Headers) })
+		func(t kafkatool.TailRecord) (time.Time, bool) { return processor.InputTimestamp(t.Headers) })
 	return phase, err
 }
 
 // measureLoop measures run (processor.Run or processor.Passthrough) with
 // one configuration for both, on fresh output and dead-letter topics.
 func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool,
-	systemName string, run func(context.Context, processor.Config) error, inputTime func(kafkaio.TailRecord) (time.Time, bool),
+	systemName string, run func(context.Context, processor.Config) error, inputTime func(kafkatool.TailRecord) (time.Time, bool),
 ) (bench.Phase, bench.Registries, error) {
 	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
 	if err != nil {
@@ -302,7 +303,7 @@ func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input s
 	}
 	reg := prometheus.NewRegistry()
 	health := processor.NewHealth()
-	ff := &kafkaio.FirstFetch{}
+	ff := &kafkatool.FirstFetch{}
 	cfg := processor.Config{
 		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
 		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
@@ -335,8 +336,8 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 
 	var lat bench.Latencies
 	var seen atomic.Int64
-	tailStarted := &kafkaio.FetchStarted{}
-	tailCl, err := kafkaio.NewClient(e.client, append(kafkaio.TailClientOpts(), kgo.WithHooks(tailStarted),
+	tailStarted := &kafkatool.FetchStarted{}
+	tailCl, err := kafkaio.NewClient(e.client, append(kafkatool.TailClientOpts(), kgo.WithHooks(tailStarted),
 		// A broker may park a read_committed fetch until its wait ends
 		// even though a commit marker made records visible; a short wait
 		// bounds that error of the measurement.
@@ -349,7 +350,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 		if !withLatency {
 			return nil
 		}
-		return kafkaio.Tail(gctx, tailCl, kafkaio.TailConfig{Topics: []string{sys.output}, FromStart: true}, func(r kafkaio.TailRecord) bool {
+		return kafkatool.Tail(gctx, tailCl, kafkatool.TailConfig{Topics: []string{sys.output}, FromStart: true}, func(r kafkatool.TailRecord) bool {
 			if at, ok := sys.inputTime(r); ok {
 				lat.Add(time.Since(at))
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
@@ -123,7 +124,7 @@ func demoAction(c *cli.Context) error {
 			}
 			return r.Key, r.Value
 		}
-		_, err = kafkaio.ProduceGenerated(gctx, cl, "events.in", next, int64(total), c.Float64(flagRate), nil)
+		_, err = kafkatool.ProduceGenerated(gctx, cl, "events.in", next, int64(total), c.Float64(flagRate), nil)
 		return err
 	})
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -96,7 +97,7 @@ func produceInput(t *testing.T, ctx context.Context, cfg kafkaio.ClientConfig, t
 		}
 		return r.Key, r.Value
 	}
-	acked, err := kafkaio.ProduceGenerated(ctx, cl, topic, next, n, 0, nil)
+	acked, err := kafkatool.ProduceGenerated(ctx, cl, topic, next, n, 0, nil)
 	if err != nil || acked != n {
 		t.Fatalf("produced %d of %d: %v", acked, n, err)
 	}

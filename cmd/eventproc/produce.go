@@ -15,6 +15,7 @@ import (
 
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -153,7 +154,7 @@ func runProduce(c *cli.Context) error {
 	}()
 
 	start := time.Now()
-	n, err := kafkaio.ProduceGenerated(c.Context, cl, cfg.topic, next, cfg.count, cfg.rate, bar.Add)
+	n, err := kafkatool.ProduceGenerated(c.Context, cl, cfg.topic, next, cfg.count, cfg.rate, bar.Add)
 	elapsed := time.Since(start)
 	stopBar()
 	<-barDone

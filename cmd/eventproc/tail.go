@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -60,19 +61,19 @@ func tailCommand() *cli.Command {
 	}
 }
 
-func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkaio.TailConfig, error) {
+func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkatool.TailConfig, error) {
 	client := clientConfigFrom(c)
 	if err := client.Validate(); err != nil {
-		return client, kafkaio.TailConfig{}, asUsageError(err)
+		return client, kafkatool.TailConfig{}, asUsageError(err)
 	}
 	topic := c.String(flagOutputTopic)
 	if c.Bool(flagDLQ) {
 		topic = c.String(flagDLQTopic)
 	}
 	if topic == "" {
-		return client, kafkaio.TailConfig{}, usageErrorf("no topic: set --output-topic (or --dlq-topic with --dlq)")
+		return client, kafkatool.TailConfig{}, usageErrorf("no topic: set --output-topic (or --dlq-topic with --dlq)")
 	}
-	cfg := kafkaio.TailConfig{
+	cfg := kafkatool.TailConfig{
 		Topics:    []string{topic},
 		FromStart: c.Bool(flagFromBeginning),
 		StopAtEnd: c.Bool(flagStopAtEnd),
@@ -98,7 +99,7 @@ func runTail(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := kafkaio.NewClient(clientCfg, kafkaio.TailClientOpts()...)
+	cl, err := kafkaio.NewClient(clientCfg, kafkatool.TailClientOpts()...)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func runTail(c *cli.Context) error {
 	defer out.Flush()
 	limit, raw := c.Int64(flagCount), c.Bool(flagRaw)
 	var n int64
-	err = kafkaio.Tail(c.Context, cl, cfg, func(r kafkaio.TailRecord) bool {
+	err = kafkatool.Tail(c.Context, cl, cfg, func(r kafkatool.TailRecord) bool {
 		if raw {
 			writeRaw(out, r)
 		} else {
@@ -130,14 +131,14 @@ func runTail(c *cli.Context) error {
 
 // writeRaw writes the value byte for byte and a newline. A value holding
 // newlines spans lines: use pretty mode or kcat for framing.
-func writeRaw(w io.Writer, r kafkaio.TailRecord) {
+func writeRaw(w io.Writer, r kafkatool.TailRecord) {
 	_, _ = w.Write(r.Value)
 	_, _ = io.WriteString(w, "\n")
 }
 
 // writePretty writes a header line, the headers and the value, indented
 // JSON when it is JSON and quoted otherwise (dead letters may be any bytes).
-func writePretty(w io.Writer, r kafkaio.TailRecord) {
+func writePretty(w io.Writer, r kafkatool.TailRecord) {
 	fmt.Fprintf(w, "--- %s [%d] @%d  key %s  %s\n", r.Topic, r.Partition, r.Offset,
 		printable(r.Key), r.Timestamp.UTC().Format(time.RFC3339Nano))
 	for _, h := range r.Headers {

@@ -1,9 +1,10 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eventproc/eventproc/kafkaio"
 	"slices"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -12,7 +13,7 @@ import (
 
 // TailRecord is one committed record read by Tail. Its slices stay valid
 // after the callback returns.
-type TailRecord = InRecord
+type TailRecord = kafkaio.InRecord
 
 // TailConfig says what Tail reads.
 type TailConfig struct {
@@ -30,13 +31,13 @@ type TailConfig struct {
 }
 
 // ErrTailClient is returned by Tail for a client not built with TailClientOpts.
-var ErrTailClient = errors.New("tail needs a client built with kafkaio.TailClientOpts (read_committed, control records kept)")
+var ErrTailClient = errors.New("tail needs a client built with kafkatool.TailClientOpts (read_committed, control records kept)")
 
 // TailClientOpts are the client options Tail needs: read_committed
 // isolation, so aborted transactions are never shown, and control records
 // kept, so Tail sees the commit markers that end a partition and knows when
 // it has read everything (StopAtEnd).
-func TailClientOpts() []kgo.Opt { return ReadCommittedOpts() }
+func TailClientOpts() []kgo.Opt { return kafkaio.ReadCommittedOpts() }
 
 // Tail reads committed records of cfg.Topics and calls fn for each, in
 // offset order per partition, until fn returns false, ctx ends (a normal
@@ -55,27 +56,27 @@ func Tail(ctx context.Context, cl *kgo.Client, cfg TailConfig, fn func(TailRecor
 	if err != nil {
 		return err
 	}
-	var ranges []Range
+	var ranges []kafkaio.Range
 	if cfg.StopAtEnd {
 		if !cfg.FromStart {
 			return nil // nothing committed after "now" can be before "now"
 		}
-		ranges, err = StableRanges(ctx, adm, cfg.Topics, func(t string, p int32) bool { return slices.Contains(parts[t], p) })
+		ranges, err = kafkaio.StableRanges(ctx, adm, cfg.Topics, func(t string, p int32) bool { return slices.Contains(parts[t], p) })
 		if err != nil {
 			return fmt.Errorf("tail: %w", err)
 		}
 	} else {
-		from := FromEnd
+		from := kafkaio.FromEnd
 		if cfg.FromStart {
-			from = FromStart
+			from = kafkaio.FromStart
 		}
 		for t, ps := range parts {
 			for _, p := range ps {
-				ranges = append(ranges, Range{Topic: t, Partition: p, From: from, To: NoEnd})
+				ranges = append(ranges, kafkaio.Range{Topic: t, Partition: p, From: from, To: kafkaio.NoEnd})
 			}
 		}
 	}
-	err = ReadCommitted(ctx, cl, ranges, fn)
+	err = kafkaio.ReadCommitted(ctx, cl, ranges, fn)
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package kafkaio_test
+package kafkatool_test
 
 import (
 	"context"
@@ -7,30 +7,30 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 )
 
 func TestCreateAndDeleteTopics(t *testing.T) {
 	addrs := startFakeCluster(t, 1)
 	cl := newTestClient(t, addrs)
 	ctx := t.Context()
-	if err := kafkaio.CreateTopics(ctx, cl, 4, "a", "b"); err != nil {
+	if err := kafkatool.CreateTopics(ctx, cl, 4, "a", "b"); err != nil {
 		t.Fatal(err)
 	}
-	if err := kafkaio.CreateTopics(ctx, cl, 4, "a"); err == nil {
+	if err := kafkatool.CreateTopics(ctx, cl, 4, "a"); err == nil {
 		t.Error("creating an existing topic succeeded; a benchmark must not reuse stale data")
 	}
-	if err := kafkaio.DeleteTopics(ctx, cl, "a", "b", "never-existed"); err != nil {
+	if err := kafkatool.DeleteTopics(ctx, cl, "a", "b", "never-existed"); err != nil {
 		t.Errorf("DeleteTopics = %v", err)
 	}
-	if err := kafkaio.CreateTopics(ctx, cl, 2, "a"); err != nil {
+	if err := kafkatool.CreateTopics(ctx, cl, 2, "a"); err != nil {
 		t.Errorf("recreating a deleted topic: %v", err)
 	}
 }
 
 func TestFetchStartedSeesTheFirstFetch(t *testing.T) {
 	addrs := startFakeCluster(t, 1, "t")
-	started := &kafkaio.FetchStarted{}
+	started := &kafkatool.FetchStarted{}
 	cl := newTestClient(t, addrs, kgo.WithHooks(started), kgo.ConsumeTopics("t"), kgo.FetchMaxWait(50*time.Millisecond))
 	if started.Started() {
 		t.Fatal("started before any fetch")
