@@ -193,11 +193,11 @@ func (h *harness) awaitAll(timeout time.Duration) snapshot {
 func (h *harness) trySnapshot() (snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got, err := kafkaio.Snapshot(ctx, h.client, h.input, h.output, h.dlq)
+	got, err := kafkatool.Snapshot(ctx, h.client, h.input, h.output, h.dlq)
 	if err != nil {
 		return snapshot{}, err
 	}
-	return snapshot{in: kafkaio.AuditRecords(got[h.input]), out: kafkaio.AuditRecords(got[h.output]), dlq: kafkaio.AuditRecords(got[h.dlq]), rawIn: got[h.input]}, nil
+	return snapshot{in: kafkatool.AuditRecords(got[h.input]), out: kafkatool.AuditRecords(got[h.output]), dlq: kafkatool.AuditRecords(got[h.dlq]), rawIn: got[h.input]}, nil
 }
 
 // assertExactlyOnce runs the contract audit over the snapshot.

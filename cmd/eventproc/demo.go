@@ -159,11 +159,11 @@ func demoAction(c *cli.Context) error {
 
 	actx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	topics, err := kafkaio.Snapshot(actx, client, "events.in", "events.out", "events.dlq")
+	topics, err := kafkatool.Snapshot(actx, client, "events.in", "events.out", "events.dlq")
 	if err != nil {
 		return fmt.Errorf("read topics for the audit: %w", err)
 	}
-	report := audit.Check(kafkaio.AuditRecords(topics["events.in"]), kafkaio.AuditRecords(topics["events.out"]), kafkaio.AuditRecords(topics["events.dlq"]), audit.Options{InputTopic: "events.in"})
+	report := audit.Check(kafkatool.AuditRecords(topics["events.in"]), kafkatool.AuditRecords(topics["events.out"]), kafkatool.AuditRecords(topics["events.dlq"]), audit.Options{InputTopic: "events.in"})
 	printDemoSummary(out, regs, report, total, malformed, elapsed)
 	if !report.OK() {
 		_ = report.WriteText(out)

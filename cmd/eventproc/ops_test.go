@@ -109,7 +109,7 @@ func produceInput(t *testing.T, ctx context.Context, cfg kafkaio.ClientConfig, t
 func waitCommitted(t *testing.T, ctx context.Context, cfg kafkaio.ClientConfig, out, dlq string, n int, running *runningCLI) map[string][]kafkaio.InRecord {
 	t.Helper()
 	for {
-		snap, err := kafkaio.Snapshot(ctx, cfg, out, dlq)
+		snap, err := kafkatool.Snapshot(ctx, cfg, out, dlq)
 		if err == nil && len(snap[out])+len(snap[dlq]) >= n {
 			return snap
 		}

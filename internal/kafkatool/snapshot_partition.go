@@ -1,4 +1,4 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // SnapshotByPartition is Snapshot one partition number at a time: for
@@ -14,7 +16,7 @@ import (
 // that partition of every topic and hands the records to fn, then drops
 // them. Memory is bounded by the largest partition, not by the topics.
 // ctx bounds the whole read; fn's error stops it.
-func SnapshotByPartition(ctx context.Context, cfg ClientConfig, topics []string, fn func(partition int32, records map[string][]InRecord) error) error {
+func SnapshotByPartition(ctx context.Context, cfg kafkaio.ClientConfig, topics []string, fn func(partition int32, records map[string][]kafkaio.InRecord) error) error {
 	parts, err := partitionNumbers(ctx, cfg, topics)
 	if err != nil {
 		return err
@@ -34,7 +36,7 @@ func SnapshotByPartition(ctx context.Context, cfg ClientConfig, topics []string,
 // CountRecords is the number of records between the start and the end of
 // every partition of topic (transaction markers included): a total for
 // progress, not an audit figure.
-func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, error) {
+func CountRecords(ctx context.Context, cfg kafkaio.ClientConfig, topic string) (int64, error) {
 	adm, closeAdm, err := newAdmin(cfg)
 	if err != nil {
 		return 0, err
@@ -57,7 +59,7 @@ func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, e
 	return n, nil
 }
 
-func partitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
+func partitionNumbers(ctx context.Context, cfg kafkaio.ClientConfig, topics []string) ([]int32, error) {
 	adm, closeAdm, err := newAdmin(cfg)
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func partitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([
 	return parts, nil
 }
 
-func newAdmin(cfg ClientConfig) (*kadm.Client, func(), error) {
+func newAdmin(cfg kafkaio.ClientConfig) (*kadm.Client, func(), error) {
 	opts, err := cfg.Options()
 	if err != nil {
 		return nil, nil, err

@@ -1,4 +1,4 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eventproc/eventproc/audit"
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // Snapshot reads every committed record of the given topics read_committed,
@@ -15,29 +16,29 @@ import (
 // call, and returns them per topic in partition, then offset, order. ctx
 // bounds the read. It is how tests and `eventproc verify` see what a
 // read_committed consumer would.
-func Snapshot(ctx context.Context, cfg ClientConfig, topics ...string) (map[string][]InRecord, error) {
+func Snapshot(ctx context.Context, cfg kafkaio.ClientConfig, topics ...string) (map[string][]kafkaio.InRecord, error) {
 	return snapshot(ctx, cfg, topics, func(int32) bool { return true })
 }
 
 // snapshot is Snapshot of the partitions for which keep is true.
-func snapshot(ctx context.Context, cfg ClientConfig, topics []string, keep func(partition int32) bool) (map[string][]InRecord, error) {
+func snapshot(ctx context.Context, cfg kafkaio.ClientConfig, topics []string, keep func(partition int32) bool) (map[string][]kafkaio.InRecord, error) {
 	opts, err := cfg.Options()
 	if err != nil {
 		return nil, err
 	}
-	cl, err := kgo.NewClient(append(opts, ReadCommittedOpts()...)...)
+	cl, err := kgo.NewClient(append(opts, kafkaio.ReadCommittedOpts()...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	ranges, err := StableRanges(ctx, kadm.NewClient(cl), topics, func(_ string, p int32) bool { return keep(p) })
+	ranges, err := kafkaio.StableRanges(ctx, kadm.NewClient(cl), topics, func(_ string, p int32) bool { return keep(p) })
 	if err != nil {
 		return nil, err
 	}
-	perPart := map[string]map[int32][]InRecord{}
-	err = ReadCommitted(ctx, cl, ranges, func(r InRecord) bool {
+	perPart := map[string]map[int32][]kafkaio.InRecord{}
+	err = kafkaio.ReadCommitted(ctx, cl, ranges, func(r kafkaio.InRecord) bool {
 		if perPart[r.Topic] == nil {
-			perPart[r.Topic] = map[int32][]InRecord{}
+			perPart[r.Topic] = map[int32][]kafkaio.InRecord{}
 		}
 		perPart[r.Topic][r.Partition] = append(perPart[r.Topic][r.Partition], r)
 		return true
@@ -45,7 +46,7 @@ func snapshot(ctx context.Context, cfg ClientConfig, topics []string, keep func(
 	if err != nil {
 		return nil, fmt.Errorf("snapshot of %v: %w", topics, err)
 	}
-	out := make(map[string][]InRecord, len(topics))
+	out := make(map[string][]kafkaio.InRecord, len(topics))
 	for t, parts := range perPart {
 		for p := int32(0); len(parts) > 0; p++ {
 			if rs, ok := parts[p]; ok {
@@ -58,7 +59,7 @@ func snapshot(ctx context.Context, cfg ClientConfig, topics []string, keep func(
 }
 
 // AuditRecords converts snapshot records for the exactly-once audit.
-func AuditRecords(rs []InRecord) []audit.Record {
+func AuditRecords(rs []kafkaio.InRecord) []audit.Record {
 	out := make([]audit.Record, len(rs))
 	for i, r := range rs {
 		hs := make([]audit.Header, len(r.Headers))
