@@ -1,6 +1,6 @@
-package main
+package bench
 
-// The bench command's machinery: the broker environment, one round per
+// The benchmark's machinery: the broker environment, one round per
 // system and mode, and the measurements of each phase.
 
 import (
@@ -19,7 +19,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
@@ -29,7 +28,7 @@ import (
 
 // benchEnv is one bench run's broker, admin client and names.
 type benchEnv struct {
-	cfg     benchConfig
+	cfg     Config
 	client  kafkaio.ClientConfig
 	cluster *kfake.Cluster // nil with --brokers
 	admin   *kgo.Client
@@ -38,10 +37,10 @@ type benchEnv struct {
 	errw    io.Writer
 }
 
-func startBenchEnv(ctx context.Context, cfg benchConfig, log *slog.Logger, errw io.Writer) (*benchEnv, error) {
-	env := &benchEnv{cfg: cfg, client: cfg.client, log: log, errw: errw,
+func startBenchEnv(ctx context.Context, cfg Config, log *slog.Logger, errw io.Writer) (*benchEnv, error) {
+	env := &benchEnv{cfg: cfg, client: cfg.Client, log: log, errw: errw,
 		prefix: "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
-	if cfg.embedded {
+	if cfg.Embedded {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 		if err != nil {
 			return nil, fmt.Errorf("start embedded broker: %w", err)
@@ -95,7 +94,7 @@ func (r *benchRound) topic(ctx context.Context, suffix string) (string, error) {
 	name := r.name + "-" + suffix
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := kafkatool.CreateTopics(cctx, r.env.admin, r.env.cfg.partitions, name); err != nil {
+	if err := kafkatool.CreateTopics(cctx, r.env.admin, r.env.cfg.Partitions, name); err != nil {
 		return "", err
 	}
 	r.topics = append(r.topics, name)
@@ -129,28 +128,28 @@ func (r *benchRound) cleanup() {
 
 // runPeakMode: throughput of both systems over one pre-produced input,
 // then latency at a fraction of eventproc's peak.
-func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
+func (e *benchEnv) runPeakMode(ctx context.Context, rep *Report) error {
 	r := e.round("peak")
 	defer r.cleanup()
 	in, err := r.topic(ctx, "in")
 	if err != nil {
 		return err
 	}
-	if err := e.produce(ctx, "produce", in, e.cfg.events, 0); err != nil {
+	if err := e.produce(ctx, "produce", in, e.cfg.Events, 0); err != nil {
 		return err
 	}
 	// With a latency phase to follow, the throughput phases run without
 	// the latency consumer: nothing but the system and the broker.
-	peakLatency := e.cfg.latencyLoad == 0
-	ep, err := e.measureEventproc(ctx, r, "peak eventproc", in, e.cfg.events, 0, peakLatency)
+	peakLatency := e.cfg.LatencyLoad == 0
+	ep, err := e.measureEventproc(ctx, r, "peak eventproc", in, e.cfg.Events, 0, peakLatency)
 	if err != nil {
 		return err
 	}
 	rep.Phases = append(rep.Phases, ep)
 	rep.EventsPerSec, rep.EventprocRSSMB = ep.EventsPerSec, ep.MaxRSSMB
-	latency, ptLatency := ep, bench.Phase{}
-	if !e.cfg.skipPassthrough {
-		pt, err := e.measurePassthrough(ctx, r, "peak passthrough", in, e.cfg.events, 0, peakLatency)
+	latency, ptLatency := ep, Phase{}
+	if !e.cfg.SkipPassthrough {
+		pt, err := e.measurePassthrough(ctx, r, "peak passthrough", in, e.cfg.Events, 0, peakLatency)
 		if err != nil {
 			return err
 		}
@@ -160,9 +159,9 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
 	}
 	r.cleanup() // free the peak round's records before the latency round
 
-	if e.cfg.latencyLoad > 0 {
-		rate := e.cfg.latencyLoad * ep.EventsPerSec
-		n := min(e.cfg.events, max(1, int64(rate*latencyPhaseMax.Seconds())))
+	if e.cfg.LatencyLoad > 0 {
+		rate := e.cfg.LatencyLoad * ep.EventsPerSec
+		n := min(e.cfg.Events, max(1, int64(rate*latencyPhaseMax.Seconds())))
 		lr := e.round("latency")
 		defer lr.cleanup()
 		if latency, err = e.measureAtRate(ctx, lr, "latency eventproc", n, rate, e.measureEventproc); err != nil {
@@ -171,8 +170,8 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
 		rep.Phases = append(rep.Phases, latency)
 		rep.EventprocRSSMB = max(rep.EventprocRSSMB, latency.MaxRSSMB)
 		rep.LatencyOfferedRate = rate
-		ptLatency = bench.Phase{}
-		if !e.cfg.skipPassthrough {
+		ptLatency = Phase{}
+		if !e.cfg.SkipPassthrough {
 			if ptLatency, err = e.measureAtRate(ctx, lr, "latency passthrough", n, rate, e.measurePassthrough); err != nil {
 				return err
 			}
@@ -185,18 +184,18 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
 
 // runRateMode: each system on its own input, offered --rate events/s
 // while it runs.
-func (e *benchEnv) runRateMode(ctx context.Context, rep *bench.Report) error {
+func (e *benchEnv) runRateMode(ctx context.Context, rep *Report) error {
 	r := e.round("rate")
 	defer r.cleanup()
-	ep, err := e.measureAtRate(ctx, r, "rate eventproc", e.cfg.events, e.cfg.rate, e.measureEventproc)
+	ep, err := e.measureAtRate(ctx, r, "rate eventproc", e.cfg.Events, e.cfg.Rate, e.measureEventproc)
 	if err != nil {
 		return err
 	}
 	rep.Phases = append(rep.Phases, ep)
-	rep.EventsPerSec, rep.EventprocRSSMB, rep.LatencyOfferedRate = ep.EventsPerSec, ep.MaxRSSMB, e.cfg.rate
-	pt := bench.Phase{}
-	if !e.cfg.skipPassthrough {
-		if pt, err = e.measureAtRate(ctx, r, "rate passthrough", e.cfg.events, e.cfg.rate, e.measurePassthrough); err != nil {
+	rep.EventsPerSec, rep.EventprocRSSMB, rep.LatencyOfferedRate = ep.EventsPerSec, ep.MaxRSSMB, e.cfg.Rate
+	pt := Phase{}
+	if !e.cfg.SkipPassthrough {
+		if pt, err = e.measureAtRate(ctx, r, "rate passthrough", e.cfg.Events, e.cfg.Rate, e.measurePassthrough); err != nil {
 			return err
 		}
 		rep.Phases = append(rep.Phases, pt)
@@ -206,20 +205,20 @@ func (e *benchEnv) runRateMode(ctx context.Context, rep *bench.Report) error {
 	return nil
 }
 
-func setLatency(rep *bench.Report, ep, pt bench.Phase) {
+func setLatency(rep *Report, ep, pt Phase) {
 	rep.LatencyEvents = ep.LatencyEvents
 	rep.P50MS, rep.P90MS, rep.P99MS, rep.MaxMS = ep.P50MS, ep.P90MS, ep.P99MS, ep.MaxMS
 	rep.PassthroughP50MS, rep.PassthroughP99MS, rep.PassthroughMaxMS = pt.P50MS, pt.P99MS, pt.MaxMS
 }
 
-type measureFunc func(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error)
+type measureFunc func(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error)
 
 // measureAtRate gives the system its own input topic, fed at rate while it
 // runs.
-func (e *benchEnv) measureAtRate(ctx context.Context, r *benchRound, name string, events int64, rate float64, measure measureFunc) (bench.Phase, error) {
+func (e *benchEnv) measureAtRate(ctx context.Context, r *benchRound, name string, events int64, rate float64, measure measureFunc) (Phase, error) {
 	in, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-in")
 	if err != nil {
-		return bench.Phase{}, err
+		return Phase{}, err
 	}
 	return measure(ctx, r, name, in, events, rate, true)
 }
@@ -236,7 +235,7 @@ func (e *benchEnv) produce(ctx context.Context, label, topic string, events int6
 		return err
 	}
 	defer cl.Close()
-	g := gen.New(e.cfg.gen)
+	g := gen.New(e.cfg.Gen)
 	next := func() ([]byte, []byte) {
 		rec := g.Next()
 		return rec.Key, rec.Value
@@ -265,9 +264,9 @@ type system struct {
 	firstFetch *kafkatool.FirstFetch
 }
 
-func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
+func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error) {
 	phase, regs, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "eventproc", processor.Run,
-		func(t kafkatool.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) })
+		func(t kafkatool.TailRecord) (time.Time, bool) { return ReceivedAt(t.Value) })
 	if err == nil {
 		// Where a window's time goes, from the processor's own metrics.
 		phase.WindowMeanEvents = regs.Mean("eventproc_window_records")
@@ -282,7 +281,7 @@ func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, in
 // measurePassthrough measures processor.Passthrough: the processor's own
 // loop, with the same configuration, copying records instead of
 // processing them.
-func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
+func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error) {
 	phase, _, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "passthrough", processor.Passthrough,
 		func(t kafkatool.TailRecord) (time.Time, bool) { return processor.InputTimestamp(t.Headers) })
 	return phase, err
@@ -292,14 +291,14 @@ func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, 
 // one configuration for both, on fresh output and dead-letter topics.
 func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool,
 	systemName string, run func(context.Context, processor.Config) error, inputTime func(kafkatool.TailRecord) (time.Time, bool),
-) (bench.Phase, bench.Registries, error) {
+) (Phase, Registries, error) {
 	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
 	if err != nil {
-		return bench.Phase{}, nil, err
+		return Phase{}, nil, err
 	}
 	dlq, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-dlq")
 	if err != nil {
-		return bench.Phase{}, nil, err
+		return Phase{}, nil, err
 	}
 	reg := prometheus.NewRegistry()
 	health := processor.NewHealth()
@@ -307,10 +306,10 @@ func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input s
 	cfg := processor.Config{
 		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
 		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
-		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
+		WindowMaxEvents: e.cfg.WindowMaxEvents, WindowMaxWait: e.cfg.WindowMaxWait,
 		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
 	}.WithDefaults()
-	regs := bench.Registries{reg}
+	regs := Registries{reg}
 	phase, err := e.measure(ctx, name, input, events, rate, withLatency, systemName, system{
 		output:     out,
 		run:        func(ctx context.Context) error { return run(ctx, cfg) },
@@ -328,13 +327,13 @@ func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input s
 // its output taking end-to-end latencies. With rate > 0 the input is
 // produced at that rate once the system is ready; otherwise it is already
 // there.
-func (e *benchEnv) measure(ctx context.Context, name, input string, events int64, rate float64, withLatency bool, systemName string, sys system) (bench.Phase, error) {
-	phase := bench.Phase{Name: name, System: systemName, OfferedRate: rate, Events: events}
+func (e *benchEnv) measure(ctx context.Context, name, input string, events int64, rate float64, withLatency bool, systemName string, sys system) (Phase, error) {
+	phase := Phase{Name: name, System: systemName, OfferedRate: rate, Events: events}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
 
-	var lat bench.Latencies
+	var lat Latencies
 	var seen atomic.Int64
 	tailStarted := &kafkatool.FetchStarted{}
 	tailCl, err := kafkaio.NewClient(e.client, append(kafkatool.TailClientOpts(), kgo.WithHooks(tailStarted),
@@ -358,7 +357,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 			return true
 		})
 	})
-	rss := bench.NewRSSSampler(nil)
+	rss := NewRSSSampler(nil)
 	g.Go(func() error { // the RSS sampler; returns when gctx ends
 		if err := rss.Run(gctx, rssInterval); err != nil {
 			e.log.Warn("no RSS samples", "err", err)
@@ -413,9 +412,9 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 	}
 	elapsed := end.Sub(start)
 	phase.Seconds = elapsed.Seconds()
-	phase.EventsPerSec = bench.PerSecond(events, elapsed)
+	phase.EventsPerSec = PerSecond(events, elapsed)
 	phase.SetLatency(lat.Summary())
-	phase.MaxRSSMB = bench.MB(rss.Max())
+	phase.MaxRSSMB = MB(rss.Max())
 	return phase, nil
 }
 
