@@ -2,14 +2,8 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -114,9 +108,9 @@ func runTail(c *cli.Context) error {
 	var n int64
 	err = kafkatool.Tail(c.Context, cl, cfg, func(r kafkatool.TailRecord) bool {
 		if raw {
-			writeRaw(out, r)
+			kafkatool.WriteRaw(out, r)
 		} else {
-			writePretty(out, r)
+			kafkatool.WritePretty(out, r)
 		}
 		// Flush per record: a person (or a pipe) is waiting for it.
 		_ = out.Flush()
@@ -127,50 +121,4 @@ func runTail(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "%d record(s) from %s\n", n, cfg.Topics[0])
 	}
 	return err
-}
-
-// writeRaw writes the value byte for byte and a newline. A value holding
-// newlines spans lines: use pretty mode or kcat for framing.
-func writeRaw(w io.Writer, r kafkatool.TailRecord) {
-	_, _ = w.Write(r.Value)
-	_, _ = io.WriteString(w, "\n")
-}
-
-// writePretty writes a header line, the headers and the value, indented
-// JSON when it is JSON and quoted otherwise (dead letters may be any bytes).
-func writePretty(w io.Writer, r kafkatool.TailRecord) {
-	fmt.Fprintf(w, "--- %s [%d] @%d  key %s  %s\n", r.Topic, r.Partition, r.Offset,
-		printable(r.Key), r.Timestamp.UTC().Format(time.RFC3339Nano))
-	for _, h := range r.Headers {
-		fmt.Fprintf(w, "  %s: %s\n", h.Key, printable(h.Value))
-	}
-	var indented bytes.Buffer
-	switch {
-	case r.Value == nil:
-		io.WriteString(w, "(null value)\n")
-	case len(r.Value) == 0:
-		io.WriteString(w, "(empty value)\n")
-	case utf8.Valid(r.Value) && json.Indent(&indented, r.Value, "", "  ") == nil:
-		indented.WriteByte('\n')
-		_, _ = indented.WriteTo(w)
-	default:
-		fmt.Fprintf(w, "(not JSON, %d bytes) %s\n", len(r.Value), strconv.Quote(string(r.Value)))
-	}
-}
-
-// printable returns b as is when it is printable UTF-8, quoted otherwise.
-func printable(b []byte) string {
-	if b == nil {
-		return "(null)"
-	}
-	s := string(b)
-	if s == "" || !utf8.ValidString(s) {
-		return strconv.Quote(s)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
 }
