@@ -28,6 +28,14 @@ const idlePoll = 250 * time.Millisecond
 // errors (fencing, authentication, authorization) and when cfg.MaxRetries
 // consecutive windows failed. It never skips a record: whatever was not
 // committed is processed again by whoever owns the partition next.
+//
+// One window's data path (runner.window, then runner.publish):
+//
+//	kafkaio.Session.Poll     collect input records until the window closes (windowPollWait)
+//	runner.restoreAll        state of newly owned partitions, from the changelog
+//	windowWork.process       the transformation: the pipeline (pipeline.go), emitting records
+//	kafkaio.Session.Produce  outputs, dead letters, changelog updates
+//	kafkaio.Session.End      one transaction with the consumed offsets
 func Run(ctx context.Context, cfg Config) error {
 	cfg = cfg.withRuntime()
 	if err := cfg.Validate(); err != nil {
