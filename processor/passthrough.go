@@ -22,8 +22,10 @@ const InputTimestampHeader = "__eventproc.bench.input_timestamp"
 // dead-lettered. It is what exactly-once costs on this broker with no
 // processing at all: the baseline `eventproc bench` measures Run against.
 //
-// ctx bounds the run as it does Run's; cfg is read as Run reads it
-// (its processing settings are unused).
+// ctx bounds the run as it does Run's; cfg is read and validated as Run
+// reads it, topics included (the dead-letter topic and the changelog are
+// checked or created but never written); its processing settings are
+// unused.
 func Passthrough(ctx context.Context, cfg Config) error {
 	cfg = cfg.withRuntime()
 	if err := cfg.Validate(); err != nil {
