@@ -17,6 +17,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/ingest"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
@@ -148,7 +149,7 @@ func (s *stack) snapshot(topics ...string) map[string][]kafkaio.InRecord {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got, err := kafkaio.Snapshot(ctx, s.client, topics...)
+	got, err := kafkatool.Snapshot(ctx, s.client, topics...)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -250,7 +251,7 @@ func TestIngestThroughProcessorExactlyOnce(t *testing.T) {
 
 	got := s.awaitProcessed(len(accepted))
 	assertInputHolds(t, got[s.input], accepted)
-	rep := audit.Check(kafkaio.AuditRecords(got[s.input]), kafkaio.AuditRecords(got[s.output]), kafkaio.AuditRecords(got[s.dlq]),
+	rep := audit.Check(kafkatool.AuditRecords(got[s.input]), kafkatool.AuditRecords(got[s.output]), kafkatool.AuditRecords(got[s.dlq]),
 		audit.Options{InputTopic: s.input})
 	if !rep.OK() {
 		var b bytes.Buffer

@@ -2,80 +2,45 @@ package kafkaio
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// RestorePartition reads one state-changelog partition read_committed from
-// its start to its last stable offset and hands every committed record's
-// key and value to fn, in offset order (later values of a key supersede
-// earlier ones). ctx bounds the whole restore. It returns the number of
-// records read.
+// RestorePartitions reads the given state-changelog partitions, through
+// one client, read_committed from their start to their last stable offset
+// and hands every committed record's partition, key and value to fn, in
+// offset order per partition (later values of a key supersede earlier
+// ones). ctx bounds the whole restore. It returns the number of records
+// read per partition.
 //
-// The end is the last stable offset at the time of the call. Because every
-// changelog write is transactional, the record just before that offset is
-// a transaction marker; control records are therefore kept (and skipped
-// here) so the restore knows it reached the end even when the tail holds
-// only markers of aborted transactions.
-func RestorePartition(ctx context.Context, cfg ClientConfig, topic string, partition int32, fn func(key, value []byte)) (int, error) {
+// The end is the last stable offset at the time of the call (see
+// StableRanges: the tail may hold only markers of aborted transactions,
+// and the restore still knows it reached the end).
+func RestorePartitions(ctx context.Context, cfg ClientConfig, topic string, partitions []int32, fn func(partition int32, key, value []byte)) (map[int32]int, error) {
 	opts, err := cfg.Options()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	cl, err := kgo.NewClient(append(opts,
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {partition: kgo.NewOffset().AtStart()}}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords(),
-	)...)
+	cl, err := kgo.NewClient(append(opts, ReadCommittedOpts()...)...)
 	if err != nil {
-		return 0, fmt.Errorf("restore client: %w", err)
+		return nil, fmt.Errorf("restore client: %w", err)
 	}
 	defer cl.Close()
-
-	adm := kadm.NewClient(cl)
-	ends, err := adm.ListCommittedOffsets(ctx, topic)
+	ranges, err := StableRanges(ctx, kadm.NewClient(cl), []string{topic}, func(_ string, p int32) bool { return slices.Contains(partitions, p) })
 	if err != nil {
-		return 0, fmt.Errorf("list changelog end offsets: %w", err)
+		return nil, fmt.Errorf("changelog %s: %w", topic, err)
 	}
-	end, ok := ends.Lookup(topic, partition)
-	if !ok || end.Err != nil {
-		return 0, fmt.Errorf("changelog %s[%d] end offset: %v", topic, partition, end.Err)
-	}
-	starts, err := adm.ListStartOffsets(ctx, topic)
+	n := make(map[int32]int, len(partitions))
+	err = ReadCommitted(ctx, cl, ranges, func(r InRecord) bool {
+		fn(r.Partition, r.Key, r.Value)
+		n[r.Partition]++
+		return true
+	})
 	if err != nil {
-		return 0, fmt.Errorf("list changelog start offsets: %w", err)
+		return n, fmt.Errorf("restore %s%v: %w", topic, partitions, err)
 	}
-	start, _ := starts.Lookup(topic, partition)
-	if end.Offset <= start.Offset {
-		return 0, nil
-	}
-	n := 0
-	for {
-		fetches := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("restore %s[%d] stopped at record %d of ~%d: %w", topic, partition, n, end.Offset-start.Offset, err)
-		}
-		var ferr error
-		fetches.EachError(func(_ string, _ int32, err error) { ferr = errors.Join(ferr, err) })
-		if ferr != nil {
-			return n, fmt.Errorf("restore %s[%d]: %w", topic, partition, ferr)
-		}
-		done := false
-		fetches.EachRecord(func(r *kgo.Record) {
-			if r.Offset >= end.Offset-1 {
-				done = true
-			}
-			if r.Offset >= end.Offset || r.Attrs.IsControl() {
-				return
-			}
-			fn(r.Key, r.Value)
-			n++
-		})
-		if done {
-			return n, nil
-		}
-	}
+	return n, nil
 }

@@ -1,6 +1,7 @@
 package kafkaio
 
 import (
+	"context"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -96,4 +97,15 @@ func (s *recordSlab) reset(reuse bool) {
 		s.chunks = nil
 	}
 	s.chunk, s.used = 0, 0
+}
+
+// ProduceSync writes records (non-transactionally) and waits for every
+// acknowledgement; ctx bounds the wait. For tests and tools that need
+// exact records, headers and null keys, which the generator does not make.
+func ProduceSync(ctx context.Context, cl *kgo.Client, recs ...OutRecord) error {
+	krs := make([]*kgo.Record, len(recs))
+	for i, r := range recs {
+		krs[i] = toKgo(r)
+	}
+	return cl.ProduceSync(ctx, krs...).FirstErr()
 }

@@ -7,8 +7,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/eventproc/eventproc/audit"
 )
 
 // PartitionReader reads one partition of a topic read_committed, in offset
@@ -114,28 +112,4 @@ func (r *PartitionReader) Close() {
 	if r.cl != nil {
 		r.cl.Close()
 	}
-}
-
-// AuditReader adapts r for the streaming audit, which reads through it.
-func AuditReader(r *PartitionReader) audit.RecordReader { return auditReader{r} }
-
-type auditReader struct{ r *PartitionReader }
-
-var _ audit.RecordReader = auditReader{}
-
-func (a auditReader) Next(ctx context.Context) (audit.Record, bool, error) {
-	rec, ok, err := a.r.Next(ctx)
-	if !ok || err != nil {
-		return audit.Record{}, ok, err
-	}
-	return AuditRecord(rec), true, nil
-}
-
-// AuditRecord converts one snapshot record for the exactly-once audit.
-func AuditRecord(r InRecord) audit.Record {
-	hs := make([]audit.Header, len(r.Headers))
-	for j, h := range r.Headers {
-		hs[j] = audit.Header(h)
-	}
-	return audit.Record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Headers: hs, Timestamp: r.Timestamp}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -76,7 +77,7 @@ func (h *harness) tryProduce(n int) error {
 		}
 		return r.Key, r.Value
 	}
-	got, err := kafkaio.ProduceGenerated(ctx, cl, h.input, next, int64(n), 0, nil)
+	got, err := kafkatool.ProduceGenerated(ctx, cl, h.input, next, int64(n), 0, nil)
 	h.inputs += int(got)
 	if err != nil || got != int64(n) {
 		return fmt.Errorf("produce: %d of %d acknowledged: %v", got, n, err)
@@ -192,11 +193,11 @@ func (h *harness) awaitAll(timeout time.Duration) snapshot {
 func (h *harness) trySnapshot() (snapshot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got, err := kafkaio.Snapshot(ctx, h.client, h.input, h.output, h.dlq)
+	got, err := kafkatool.Snapshot(ctx, h.client, h.input, h.output, h.dlq)
 	if err != nil {
 		return snapshot{}, err
 	}
-	return snapshot{in: kafkaio.AuditRecords(got[h.input]), out: kafkaio.AuditRecords(got[h.output]), dlq: kafkaio.AuditRecords(got[h.dlq]), rawIn: got[h.input]}, nil
+	return snapshot{in: kafkatool.AuditRecords(got[h.input]), out: kafkatool.AuditRecords(got[h.output]), dlq: kafkatool.AuditRecords(got[h.dlq]), rawIn: got[h.input]}, nil
 }
 
 // assertExactlyOnce runs the contract audit over the snapshot.

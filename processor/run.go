@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/eventproc/eventproc/event"
@@ -17,9 +16,6 @@ import (
 // idlePoll bounds a poll while no window is open, so assignment changes
 // and readiness are handled even when the input is quiet.
 const idlePoll = 250 * time.Millisecond
-
-// restorePoll is the pause between attempts while a restore waits.
-const restorePoll = 100 * time.Millisecond
 
 // Run is one member of the processing group. It consumes cfg.InputTopic,
 // processes each window and publishes it as one transaction, until ctx
@@ -32,6 +28,14 @@ const restorePoll = 100 * time.Millisecond
 // errors (fencing, authentication, authorization) and when cfg.MaxRetries
 // consecutive windows failed. It never skips a record: whatever was not
 // committed is processed again by whoever owns the partition next.
+//
+// One window's data path (runner.window, then runner.publish):
+//
+//	kafkaio.Session.Poll     collect input records until the window closes (windowPollWait)
+//	runner.restoreAll        state of newly owned partitions, from the changelog
+//	windowWork.process       the transformation: the pipeline (pipeline.go), emitting records
+//	kafkaio.Session.Produce  outputs, dead letters, changelog updates
+//	kafkaio.Session.End      one transaction with the consumed offsets
 func Run(ctx context.Context, cfg Config) error {
 	cfg = cfg.withRuntime()
 	if err := cfg.Validate(); err != nil {
@@ -41,6 +45,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	return r.run(ctx)
+}
+
+// run checks the topics and runs the loop until ctx ends.
+func (r *runner) run(ctx context.Context) error {
 	if err := r.ensureTopics(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped while starting: nothing was consumed
@@ -50,12 +59,34 @@ func Run(ctx context.Context, cfg Config) error {
 	return r.loop(ctx)
 }
 
+// windowWork is the per-window transformation the loop runs between
+// collecting a window and ending its transaction: the processing
+// pipeline for Run, a copy for Passthrough.
+type windowWork interface {
+	// process transforms a window's records, handing each record to
+	// publish to emit as soon as it is ready.
+	process(recs []kafkaio.InRecord, state func(int32) *partitionState, windowID string, emit func(kafkaio.OutRecord)) windowResult
+	// commit keeps the window's state changes once its transaction
+	// committed; an aborted window's changes are dropped by the next
+	// process.
+	commit()
+}
+
+var (
+	_ windowWork = (*pipeline)(nil)
+	_ windowWork = copyWindow{}
+)
+
 // runner owns the loop's state. Only the goroutine in loop touches it,
 // except assignments, which franz-go's group callbacks update.
 type runner struct {
-	cfg  Config
-	log  *slog.Logger
-	m    *metrics
+	cfg Config
+	log *slog.Logger
+	m   *metrics
+	// work is the per-window transformation; pipe is the same value when
+	// it is the processing pipeline (nil for Passthrough), which owns
+	// partition state, rules and dead letters.
+	work windowWork
 	pipe *pipeline
 
 	sess   *kafkaio.Session
@@ -86,55 +117,6 @@ type runner struct {
 	misrouting misrouting
 }
 
-// assignments collects partition changes from franz-go's callbacks for the
-// loop to apply between windows.
-type assignments struct {
-	mu      sync.Mutex
-	owned   map[int32]bool
-	revoked []int32
-	changes int
-}
-
-func (a *assignments) assigned(ps []int32) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, p := range ps {
-		a.owned[p] = true
-	}
-	a.changes++
-}
-
-func (a *assignments) revoke(ps []int32) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, p := range ps {
-		delete(a.owned, p)
-	}
-	a.revoked = append(a.revoked, ps...)
-	a.changes++
-}
-
-// take returns the partitions revoked since the last call, the partitions
-// owned now, and how many changes happened.
-func (a *assignments) take() (revoked, owned []int32, changes int) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	revoked, a.revoked = a.revoked, nil
-	for p := range a.owned {
-		owned = append(owned, p)
-	}
-	changes, a.changes = a.changes, 0
-	slices.Sort(owned)
-	return revoked, owned, changes
-}
-
-func (a *assignments) reset() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	clear(a.owned)
-	a.revoked = nil
-}
-
 func newRunner(cfg Config) (*runner, error) {
 	t := topics{Input: cfg.InputTopic, Output: cfg.OutputTopic, DLQ: cfg.DLQTopic, Changelog: cfg.ChangelogTopic()}
 	pipe, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
@@ -147,17 +129,30 @@ func newRunner(cfg Config) (*runner, error) {
 	}
 	pipe.useRules(stages)
 	pipe.setGroup(cfg.Group)
+	r, err := newLoop(cfg, pipe)
+	if err != nil {
+		return nil, err
+	}
+	r.pipe = pipe
+	r.m.rulesInfo.WithLabelValues(stages.Version).Set(1)
+	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
+	for i := range pipe.decoders {
+		pipe.decoders[i].refused = r.refusedLookup
+	}
+	return r, nil
+}
+
+// newLoop returns a runner whose windows are transformed by work.
+func newLoop(cfg Config, work windowWork) (*runner, error) {
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	m.rulesInfo.WithLabelValues(stages.Version).Set(1)
-	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
-	r := &runner{
+	return &runner{
 		cfg:     cfg,
 		log:     cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
 		m:       m,
-		pipe:    pipe,
+		work:    work,
 		refused: make(map[inputPosition]refusedInput),
 		states:  make(map[int32]*partitionState),
 		assign:  assignments{owned: make(map[int32]bool)},
@@ -165,12 +160,12 @@ func newRunner(cfg Config) (*runner, error) {
 		// unique across instances (instance id) and restarts (start time).
 		windowBase: cfg.Group + "-" + cfg.InstanceID + "-" + strconv.FormatInt(cfg.Clock().UnixMilli(), 36) + "-",
 		misrouting: newMisrouting(cfg.Clock),
-	}
-	for i := range pipe.decoders {
-		pipe.decoders[i].refused = r.refusedLookup
-	}
-	return r, nil
+	}, nil
 }
+
+// stateful reports whether windows carry partition state, restored from
+// the changelog before a partition's first window.
+func (r *runner) stateful() bool { return r.pipe != nil }
 
 func (r *runner) plan() kafkaio.TopicPlan {
 	return kafkaio.TopicPlan{
@@ -193,7 +188,9 @@ func (r *runner) ensureTopics(ctx context.Context) error {
 		return fmt.Errorf("topics: %w", err)
 	}
 	r.limits = lay.Limits
-	r.pipe.dlqLimit = lay.Limits.DLQ
+	if r.pipe != nil {
+		r.pipe.dlqLimit = lay.Limits.DLQ
+	}
 	for _, w := range lay.Warnings {
 		r.log.Warn(w)
 	}
@@ -422,7 +419,7 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	}
 	var missing []int32
 	for _, p := range owned {
-		if _, ok := r.states[p]; !ok {
+		if _, ok := r.states[p]; !ok && r.stateful() {
 			missing = append(missing, p)
 		}
 	}
@@ -468,7 +465,7 @@ func (r *runner) setReady(ok bool, reason string) {
 func (r *runner) publish(ctx context.Context) error {
 	var missing []int32
 	for i := range r.recs {
-		if p := r.recs[i].Partition; r.states[p] == nil && !slices.Contains(missing, p) {
+		if p := r.recs[i].Partition; r.stateful() && r.states[p] == nil && !slices.Contains(missing, p) {
 			missing = append(missing, p)
 		}
 	}
@@ -484,14 +481,14 @@ func (r *runner) publish(ctx context.Context) error {
 	}
 	// Records are produced as the pipeline encodes them: franz-go batches,
 	// compresses and sends on its own goroutines meanwhile.
-	res := r.pipe.process(r.recs, r.stateOf, windowID, func(o kafkaio.OutRecord) { r.sess.Produce(ctx, o) })
+	res := r.work.process(r.recs, r.stateOf, windowID, func(o kafkaio.OutRecord) { r.sess.Produce(ctx, o) })
 	start := r.cfg.Clock()
 	if r.cfg.crashBeforeEnd != nil && r.cfg.crashBeforeEnd(r.windowSeq) {
 		return errCrashed
 	}
 	committed, err := r.sess.End(ctx, true)
 	if err != nil {
-		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.handleRefused(windowID, re) {
+		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.stateful() && r.handleRefused(windowID, re) {
 			return errRefusedRetry
 		}
 		return fmt.Errorf("end transaction of window %s: %w", windowID, err)
@@ -504,30 +501,18 @@ func (r *runner) publish(ctx context.Context) error {
 		r.log.Info("window aborted by a rebalance; its records will be reprocessed", "window", windowID, "records", len(r.recs))
 		return nil
 	}
-	r.pipe.commit()
+	r.work.commit()
 	r.forgetRefused()
 	r.probeLimit = 0
 	r.observe(&res, start)
-	r.misrouting.observe(r)
+	if r.stateful() {
+		r.misrouting.observe(r)
+	}
 	r.notifyCommit(len(r.recs), &res)
 	return nil
 }
 
 func (r *runner) stateOf(p int32) *partitionState { return r.states[p] }
-
-// setLag publishes the lag of newly assigned partitions from their
-// committed offsets, so the gauge exists from assignment on, before any
-// window commits there.
-func (r *runner) setLag(ctx context.Context, committed map[int32]int64) {
-	lag, err := r.sess.InputLag(ctx, committed)
-	if err != nil {
-		r.log.Debug("cannot read input end offsets for the lag gauge yet", "err", err)
-		return
-	}
-	for p, n := range lag {
-		r.m.lag.WithLabelValues(strconv.Itoa(int(p))).Set(float64(n))
-	}
-}
 
 func (r *runner) observe(res *windowResult, publishStart time.Time) {
 	now := r.cfg.Clock()
@@ -554,86 +539,6 @@ func (r *runner) observe(res *windowResult, publishStart time.Time) {
 	for p, hw := range r.sess.HighWatermarks() {
 		if st := r.states[p]; st != nil && st.nextOffset >= 0 {
 			m.lag.WithLabelValues(strconv.Itoa(int(p))).Set(float64(max(0, hw-st.nextOffset)))
-		}
-	}
-}
-
-// restoreAll restores the given partitions once the group's committed
-// offsets for them are stable (no transaction holding offsets is open).
-// With wait, it waits for stability up to RestoreTimeout; without, it
-// returns how many it restored (0 while offsets are unstable).
-func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int, error) {
-	deadline := r.cfg.Clock().Add(r.cfg.RestoreTimeout)
-	for {
-		offsets, err := r.sess.StableCommittedOffsets(ctx, r.cfg.Group, parts)
-		if err == nil {
-			r.setLag(ctx, offsets)
-			for _, p := range parts {
-				r.setReady(false, fmt.Sprintf("restoring state of partition %d from %s", p, r.cfg.ChangelogTopic()))
-				if err := r.restore(ctx, p, offsets[p]); err != nil {
-					return 0, err
-				}
-			}
-			return len(parts), nil
-		}
-		if !errors.Is(err, kafkaio.ErrOffsetsUnstable) {
-			if !wait {
-				r.log.Warn("cannot fetch committed offsets yet; will retry", "err", err)
-				return 0, nil
-			}
-			return 0, err
-		}
-		if !wait {
-			return 0, nil
-		}
-		if r.cfg.Clock().After(deadline) {
-			return 0, fmt.Errorf("committed offsets of partitions %v stayed unstable for %s: a transaction of a previous owner is still open; it ends within its --transaction-timeout", parts, r.cfg.RestoreTimeout)
-		}
-		if !pause(ctx, restorePoll) {
-			return 0, ctx.Err()
-		}
-	}
-}
-
-// restore rebuilds a partition's state from its changelog partition. The
-// changelog is written in the same transaction as the consumed offsets, so
-// its checkpoint must reach the group's committed offset; until the
-// previous owner's transaction markers land it may lag for a moment, and
-// restore reads again.
-func (r *runner) restore(ctx context.Context, p int32, committed int64) error {
-	start := r.cfg.Clock()
-	deadline := start.Add(r.cfg.RestoreTimeout)
-	for attempt := 1; ; attempt++ {
-		ps := newPartitionState()
-		var applyErr error
-		n, err := kafkaio.RestorePartition(ctx, r.cfg.Client, r.cfg.ChangelogTopic(), p, func(k, v []byte) {
-			if err := ps.apply(k, v); err != nil && applyErr == nil {
-				applyErr = err
-			}
-		})
-		if err != nil {
-			return fmt.Errorf("restore partition %d: %w", p, err)
-		}
-		if applyErr != nil {
-			return fmt.Errorf("restore partition %d: %w (the changelog %s holds a record this version cannot read)", p, applyErr, r.cfg.ChangelogTopic())
-		}
-		r.m.restoreRecs.Add(float64(n))
-		if committed < 0 || ps.nextOffset >= committed {
-			if committed >= 0 && ps.nextOffset > committed {
-				r.log.Warn("state changelog is ahead of the group's committed offset; were offsets reset by hand?", "partition", p, "checkpoint", ps.nextOffset, "committed", committed)
-			}
-			r.states[p] = ps
-			r.noteRules(p, ps)
-			took := r.cfg.Clock().Sub(start)
-			r.m.restoreSecs.Observe(took.Seconds())
-			r.log.Info("state restored", "partition", p, "sources", len(ps.sources), "records", n, "publish_sequence", ps.publish.Last, "took", took, "attempts", attempt)
-			return nil
-		}
-		if r.cfg.Clock().After(deadline) {
-			return fmt.Errorf("restore partition %d: changelog %s checkpoint is at input offset %d but the group committed %d after %s: the changelog is missing writes (was it deleted or truncated?); delete the group's offsets to reprocess, or restore the changelog", p, r.cfg.ChangelogTopic(), ps.nextOffset, committed, r.cfg.RestoreTimeout)
-		}
-		if !pause(ctx, restorePoll) {
-			return ctx.Err()
 		}
 	}
 }

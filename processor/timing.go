@@ -71,3 +71,15 @@ func windowPollWait(deadline, now time.Time) (wait time.Duration, closed bool) {
 	wait = deadline.Sub(now)
 	return wait, wait <= 0
 }
+
+// restoreWait is how long a restore that began at start waits before its
+// next attempt (restorePoll, or less to end at the deadline start+timeout);
+// expired reports that the deadline is reached and the restore must give
+// up.
+func restoreWait(start, now time.Time, timeout time.Duration) (wait time.Duration, expired bool) {
+	left := start.Add(timeout).Sub(now)
+	if left <= 0 {
+		return 0, true
+	}
+	return min(restorePoll, left), false
+}

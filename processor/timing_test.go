@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -150,6 +151,36 @@ func TestWindowStartAfterBusyWindow(t *testing.T) {
 		}
 		if got := windowStartAt(pollStart, pollStart, time.Time{}); !got.Equal(pollStart) {
 			t.Fatalf("first window: start %v, want the poll start", got)
+		}
+	})
+}
+
+// A restore attempts every restorePoll and gives up exactly at its
+// deadline: the last wait is cut short to end there.
+func TestRestoreWaitEndsAtTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		const timeout = 250 * time.Millisecond
+		var attempts []time.Duration
+		for {
+			attempts = append(attempts, time.Since(start))
+			wait, expired := restoreWait(start, time.Now(), timeout)
+			if expired {
+				break
+			}
+			if wait <= 0 || wait > restorePoll {
+				t.Fatalf("wait %s at %s: want in (0, %s]", wait, time.Since(start), restorePoll)
+			}
+			if !pause(context.Background(), wait) {
+				t.Fatal("pause ended early")
+			}
+		}
+		want := []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond, timeout}
+		if !slices.Equal(attempts, want) {
+			t.Fatalf("attempts at %v, want %v", attempts, want)
+		}
+		if _, expired := restoreWait(start, start, 0); !expired {
+			t.Error("a zero timeout did not expire at once")
 		}
 	})
 }

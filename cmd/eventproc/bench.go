@@ -6,13 +6,11 @@ import (
 	"math"
 	"os"
 	"runtime/pprof"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
-	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )
 
@@ -21,32 +19,6 @@ const (
 	flagSkipPassthrough = "skip-passthrough"
 	flagLatencyLoad     = "latency-load"
 	flagCPUProfile      = "cpu-profile"
-)
-
-const (
-	// latencyPhaseMax caps the latency phase of peak mode: it offers
-	// min(--events, rate·latencyPhaseMax) events, enough for a stable p99
-	// without doubling the run on a shared machine.
-	latencyPhaseMax = 10 * time.Second
-	// stallTimeout fails a phase whose committed count stops moving.
-	stallTimeout = 60 * time.Second
-	// drainTimeout bounds waiting for the latency consumer to see the
-	// last outputs after the last commit.
-	drainTimeout = 15 * time.Second
-	// completionPoll is how often a phase checks the committed count: the
-	// end of a run is known to within this.
-	completionPoll = 5 * time.Millisecond
-	rssInterval    = 100 * time.Millisecond
-	// tailFetchMaxWait bounds how long the latency consumer's fetch may
-	// sit at the broker (see measure).
-	tailFetchMaxWait = 20 * time.Millisecond
-)
-
-// Session settings that mirror processor.newSession, so that the
-// passthrough baseline runs with the processor's client configuration.
-const (
-	mirrorFetchMaxWait = 250 * time.Millisecond
-	mirrorBufferSlack  = 1024 // MaxBufferedRecords = 4·window + slack
 )
 
 func benchCommand() *cli.Command {
@@ -80,56 +52,40 @@ func benchCommand() *cli.Command {
 	}
 }
 
-// benchConfig is the bench command's validated configuration.
-type benchConfig struct {
-	client          kafkaio.ClientConfig
-	embedded        bool
-	events          int64
-	partitions      int32
-	rate            float64
-	latencyLoad     float64
-	window          int
-	wait            time.Duration
-	gen             gen.Config
-	json            bool
-	skipPassthrough bool
-}
-
-func benchConfigFrom(c *cli.Context) (benchConfig, error) {
-	cfg := benchConfig{
-		client:          clientConfigFrom(c),
-		embedded:        !c.IsSet(flagBrokers),
-		events:          c.Int64(flagEvents),
-		partitions:      int32(c.Int(flagPartitions)),
-		rate:            c.Float64(flagRate),
-		latencyLoad:     c.Float64(flagLatencyLoad),
-		window:          c.Int(flagWindowMaxEvents),
-		wait:            c.Duration(flagWindowMaxWait),
-		gen:             gen.Config{Sources: c.Int(flagSources), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
-		json:            c.Bool(flagJSON),
-		skipPassthrough: c.Bool(flagSkipPassthrough),
+func benchConfigFrom(c *cli.Context) (bench.Config, error) {
+	cfg := bench.Config{
+		Client:          clientConfigFrom(c),
+		Embedded:        !c.IsSet(flagBrokers),
+		Events:          c.Int64(flagEvents),
+		Partitions:      int32(c.Int(flagPartitions)),
+		Rate:            c.Float64(flagRate),
+		LatencyLoad:     c.Float64(flagLatencyLoad),
+		WindowMaxEvents: c.Int(flagWindowMaxEvents),
+		WindowMaxWait:   c.Duration(flagWindowMaxWait),
+		Gen:             gen.Config{Sources: c.Int(flagSources), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
+		SkipPassthrough: c.Bool(flagSkipPassthrough),
 	}
 	switch {
-	case cfg.events < 1:
-		return cfg, usageErrorf("--%s %d: need at least 1", flagEvents, cfg.events)
+	case cfg.Events < 1:
+		return cfg, usageErrorf("--%s %d: need at least 1", flagEvents, cfg.Events)
 	case c.Int(flagPartitions) < 1 || c.Int(flagPartitions) > math.MaxInt32:
 		return cfg, usageErrorf("--%s %d: need at least 1", flagPartitions, c.Int(flagPartitions))
 	case c.Int(flagSources) < 1:
 		return cfg, usageErrorf("--%s %d: need at least 1", flagSources, c.Int(flagSources))
-	case cfg.rate < 0 || math.IsNaN(cfg.rate) || math.IsInf(cfg.rate, 0):
-		return cfg, usageErrorf("--%s %v: must be 0 (peak) or a positive rate", flagRate, cfg.rate)
-	case !(cfg.latencyLoad >= 0 && cfg.latencyLoad <= 1):
-		return cfg, usageErrorf("--%s %v: must be in [0, 1]", flagLatencyLoad, cfg.latencyLoad)
-	case cfg.window < 1:
-		return cfg, usageErrorf("--%s %d: need at least 1", flagWindowMaxEvents, cfg.window)
-	case cfg.wait <= 0 || cfg.wait >= processor.DefaultTransactionTimeout:
-		return cfg, usageErrorf("--%s %s: must be positive and below the transaction timeout %s", flagWindowMaxWait, cfg.wait, processor.DefaultTransactionTimeout)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return cfg, usageErrorf("--%s %v: must be 0 (peak) or a positive rate", flagRate, cfg.Rate)
+	case !(cfg.LatencyLoad >= 0 && cfg.LatencyLoad <= 1):
+		return cfg, usageErrorf("--%s %v: must be in [0, 1]", flagLatencyLoad, cfg.LatencyLoad)
+	case cfg.WindowMaxEvents < 1:
+		return cfg, usageErrorf("--%s %d: need at least 1", flagWindowMaxEvents, cfg.WindowMaxEvents)
+	case cfg.WindowMaxWait <= 0 || cfg.WindowMaxWait >= processor.DefaultTransactionTimeout:
+		return cfg, usageErrorf("--%s %s: must be positive and below the transaction timeout %s", flagWindowMaxWait, cfg.WindowMaxWait, processor.DefaultTransactionTimeout)
 	}
-	if err := cfg.gen.Validate(); err != nil {
+	if err := cfg.Gen.Validate(); err != nil {
 		return cfg, usageErrorf("--%s/--%s: %v", flagMalformedRatio, flagSources, err)
 	}
-	if !cfg.embedded {
-		if err := cfg.client.Validate(); err != nil {
+	if !cfg.Embedded {
+		if err := cfg.Client.Validate(); err != nil {
 			return cfg, asUsageError(err)
 		}
 	}
@@ -156,34 +112,12 @@ func benchAction(c *cli.Context) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	env, err := startBenchEnv(c.Context, cfg, log, c.App.ErrWriter)
+	cfg.Logger, cfg.Progress = log, c.App.ErrWriter
+	rep, err := bench.Run(c.Context, cfg)
 	if err != nil {
-		return err
-	}
-	defer env.close()
-
-	rep := bench.Report{
-		Mode: bench.ModePeak, Broker: env.brokerName(), Events: cfg.events, Partitions: int(cfg.partitions),
-		WindowMaxEvents: cfg.window, WindowMaxWaitMS: bench.Millis(cfg.wait), MalformedRatio: cfg.gen.MalformedRatio,
-	}
-	if cfg.rate > 0 {
-		rep.Mode = bench.ModeRate
-		err = env.runRateMode(c.Context, &rep)
-	} else {
-		err = env.runPeakMode(c.Context, &rep)
-	}
-	if err != nil {
-		if c.Context.Err() != nil {
-			return fmt.Errorf("bench interrupted: %w", err)
-		}
 		return fmt.Errorf("bench: %w", err)
 	}
-	if mem, err := bench.ReadMemory(); err == nil {
-		rep.MaxRSSMB = bench.MB(mem.PeakRSS)
-	} else {
-		log.Warn("no memory figures", "err", err)
-	}
-	if cfg.json {
+	if c.Bool(flagJSON) {
 		enc := json.NewEncoder(c.App.Writer)
 		return enc.Encode(rep)
 	}

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
-	"gopkg.in/yaml.v3"
+
+	"github.com/eventproc/eventproc/internal/flagfile"
 )
 
 // Flags of the run command's configuration file (issue 5). The file is
@@ -44,42 +41,6 @@ func configFlags() []cli.Flag {
 	}
 }
 
-// fileConfigurable wraps each flag so that altsrc can set it from the
-// configuration file. Flags of a type altsrc cannot set are returned as
-// they are, and a file that names them is rejected (TestRunFlagsAreFileConfigurable
-// keeps that set empty).
-func fileConfigurable(flags []cli.Flag) []cli.Flag {
-	out := make([]cli.Flag, len(flags))
-	for i, f := range flags {
-		switch f := f.(type) {
-		case *cli.StringFlag:
-			out[i] = altsrc.NewStringFlag(f)
-		case *cli.BoolFlag:
-			out[i] = altsrc.NewBoolFlag(f)
-		case *cli.IntFlag:
-			out[i] = altsrc.NewIntFlag(f)
-		case *cli.Int64Flag:
-			out[i] = altsrc.NewInt64Flag(f)
-		case *cli.Uint64Flag:
-			out[i] = altsrc.NewUint64Flag(f)
-		case *cli.Float64Flag:
-			out[i] = altsrc.NewFloat64Flag(f)
-		case *cli.DurationFlag:
-			out[i] = altsrc.NewDurationFlag(f)
-		default:
-			out[i] = f
-		}
-	}
-	return out
-}
-
-// configFileBefore is the run command's Before: it reads the file named by
-// --config, if any, and applies it to the flags with altsrc. It is
-// altsrc.InitInputSourceWithContext with our own loader, because altsrc's
-// YAML loader ignores unknown keys (a typo would silently keep the
-// default) and rejects an integer for a float flag; and without its
-// "Unable to create input source" wrapping, so the message names the file,
-// line and key.
 func configFileBefore(flags []cli.Flag) cli.BeforeFunc {
 	return func(c *cli.Context) error {
 		path := c.String(flagConfig)
@@ -97,10 +58,22 @@ func configFileBefore(flags []cli.Flag) cli.BeforeFunc {
 	}
 }
 
-// loadConfigFile reads a YAML configuration file and checks every key
-// against flags: unknown keys, secrets, null values and values of the
-// wrong type are errors naming the file, line and key. The values are
-// normalised to what altsrc expects for each flag type.
+// fileRules are the keys a config file may not set.
+func fileRules() flagfile.Rules {
+	return flagfile.Rules{
+		Secrets:         secretKeys,
+		CommandLineOnly: map[string]string{flagConfig: envVars(flagConfig)[0], flagCheckConfig: envVars(flagCheckConfig)[0]},
+		ListKeys:        []string{flagBrokers},
+		Command:         "eventproc run",
+	}
+}
+
+// fileConfigurable wraps each flag so that altsrc can set it from the
+// configuration file.
+func fileConfigurable(flags []cli.Flag) []cli.Flag { return flagfile.Configurable(flags) }
+
+// loadConfigFile reads the configuration file, checking every key against
+// flags.
 func loadConfigFile(path string, flags []cli.Flag) (altsrc.InputSourceContext, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -114,243 +87,22 @@ func loadConfigFile(path string, flags []cli.Flag) (altsrc.InputSourceContext, e
 }
 
 func parseConfigFile(data []byte, flags []cli.Flag) (map[any]any, error) {
-	values := map[any]any{}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
-	}
-	if len(doc.Content) == 0 { // an empty file (or only comments) sets nothing
-		return values, nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: the file must be a mapping of flag names to values, e.g. window-max-events: 5000", root.Line)
-	}
-	byName := map[string]cli.Flag{}
-	var names []string
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			byName[n] = f
-			names = append(names, n)
-		}
-	}
-	var errs []error
-	firstLine := map[string]int{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		key := k.Value
-		if line, dup := firstLine[key]; dup {
-			errs = append(errs, fmt.Errorf("line %d: %s is already set on line %d: give each key once", k.Line, key, line))
-			continue
-		}
-		firstLine[key] = k.Line
-		if hint, secret := secretKeys[key]; secret {
-			errs = append(errs, fmt.Errorf("line %d: %s: secrets are never read from the config file: %s", k.Line, key, hint))
-			continue
-		}
-		if key == flagConfig || key == flagCheckConfig {
-			errs = append(errs, fmt.Errorf("line %d: %s can only be given on the command line or as $%s", k.Line, key, envVars(key)[0]))
-			continue
-		}
-		f, known := byName[key]
-		if !known {
-			msg := fmt.Sprintf("line %d: unknown key %q: keys are the flag names of eventproc run (see eventproc run --help)", k.Line, key)
-			if s := closestName(key, names); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			}
-			errs = append(errs, errors.New(msg))
-			continue
-		}
-		val, err := configValue(f, v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %s: %w", v.Line, key, err))
-			continue
-		}
-		values[key] = val
-	}
-	return values, errors.Join(errs...)
+	return flagfile.Parse(data, flags, fileRules())
 }
 
-// configValue decodes one value node into the Go type altsrc expects for
-// the flag: string, bool, int, int64, uint64, float64, or a duration
-// string.
-func configValue(f cli.Flag, v *yaml.Node) (any, error) {
-	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-		return nil, errors.New("no value: remove the key to keep the default")
-	}
-	if v.Kind == yaml.SequenceNode {
-		if _, isString := f.(*altsrc.StringFlag); isString && f.Names()[0] == flagBrokers {
-			var list []string
-			if err := v.Decode(&list); err != nil {
-				return nil, fmt.Errorf("want a list of host:port strings: %w", err)
-			}
-			return strings.Join(list, ","), nil
-		}
-	}
-	if v.Kind != yaml.ScalarNode {
-		return nil, fmt.Errorf("want a single value, got a %s", nodeKindName(v.Kind))
-	}
-	switch f.(type) {
-	case *altsrc.StringFlag:
-		if v.Tag != "!!str" {
-			return nil, fmt.Errorf("want a string, got %s (quote it: %q)", v.Value, v.Value)
-		}
-		return v.Value, nil
-	case *altsrc.BoolFlag:
-		var b bool
-		if v.Tag != "!!bool" || v.Decode(&b) != nil {
-			return nil, fmt.Errorf("want true or false, got %q", v.Value)
-		}
-		return b, nil
-	case *altsrc.IntFlag:
-		var n int
-		if v.Tag != "!!int" || v.Decode(&n) != nil {
-			return nil, fmt.Errorf("want an integer, got %q", v.Value)
-		}
-		return n, nil
-	case *altsrc.Int64Flag:
-		var n int64
-		if v.Tag != "!!int" || v.Decode(&n) != nil {
-			return nil, fmt.Errorf("want an integer, got %q", v.Value)
-		}
-		return n, nil
-	case *altsrc.Uint64Flag:
-		var n uint64
-		if v.Tag != "!!int" || v.Decode(&n) != nil {
-			return nil, fmt.Errorf("want a non-negative integer, got %q", v.Value)
-		}
-		return n, nil
-	case *altsrc.Float64Flag:
-		var x float64
-		if (v.Tag != "!!float" && v.Tag != "!!int") || v.Decode(&x) != nil {
-			return nil, fmt.Errorf("want a number, got %q", v.Value)
-		}
-		return x, nil
-	case *altsrc.DurationFlag:
-		if v.Tag != "!!str" {
-			return nil, fmt.Errorf("want a duration with a unit, e.g. 50ms or 30s, got %s", v.Value)
-		}
-		if _, err := time.ParseDuration(v.Value); err != nil {
-			return nil, fmt.Errorf("want a duration with a unit, e.g. 50ms or 30s, got %q", v.Value)
-		}
-		return v.Value, nil
-	default:
-		return nil, fmt.Errorf("cannot be set from the config file (%T); use the flag or its environment variable", f)
-	}
-}
-
-func nodeKindName(k yaml.Kind) string {
-	switch k {
-	case yaml.SequenceNode:
-		return "list"
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.AliasNode:
-		return "alias"
-	case yaml.DocumentNode:
-		return "document"
-	case yaml.ScalarNode:
-		return "scalar"
-	}
-	return "node"
-}
-
-// closestName suggests the flag name nearest to a mistyped key, if one is
-// within a couple of edits.
-func closestName(key string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := editDistance(key, n); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// writeEffectiveConfig prints the value every flag ended up with, after
-// command line, environment, file and defaults, as a YAML file that
-// --config accepts. The SASL password is never printed, only whether one
-// is set.
+// writeEffectiveConfig prints the effective settings as a file --config
+// accepts. The SASL password is never printed, only whether one is set.
 func writeEffectiveConfig(w io.Writer, c *cli.Context, flags []cli.Flag) error {
-	root := &yaml.Node{Kind: yaml.MappingNode}
-	for _, f := range flags {
-		name := f.Names()[0]
-		if name == flagConfig || name == flagCheckConfig || name == "help" {
-			continue
-		}
-		var v any
-		switch f.(type) {
-		case *altsrc.StringFlag:
-			v = c.String(name)
-		case *altsrc.BoolFlag:
-			v = c.Bool(name)
-		case *altsrc.IntFlag:
-			v = c.Int(name)
-		case *altsrc.Int64Flag:
-			v = c.Int64(name)
-		case *altsrc.Uint64Flag:
-			v = c.Uint64(name)
-		case *altsrc.Float64Flag:
-			v = c.Float64(name)
-		case *altsrc.DurationFlag:
-			v = c.Duration(name).String()
-		default:
-			continue
-		}
-		var key, val yaml.Node
-		key.SetString(name)
-		if err := val.Encode(v); err != nil {
-			return err
-		}
-		root.Content = append(root.Content, &key, &val)
-	}
 	pw := "not set"
 	if os.Getenv(saslPasswordEnv) != "" {
 		pw = "set (not shown)"
 	}
-	root.HeadComment = "effective configuration of eventproc run\n" +
-		"precedence: command-line flag > EVENTPROC_* environment > --config file > default\n" +
-		"$" + saslPasswordEnv + ": " + pw
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(root); err != nil {
-		return err
-	}
-	return enc.Close()
+	return flagfile.WriteEffective(w, c, flags, []string{flagConfig, flagCheckConfig}, "effective configuration of eventproc run\n"+
+		"precedence: command-line flag > EVENTPROC_* environment > --config file > default\n"+
+		"$"+saslPasswordEnv+": "+pw)
 }
 
 // fileConfigurableNames lists the flags a config file may set.
 func fileConfigurableNames(flags []cli.Flag) []string {
-	var names []string
-	for _, f := range flags {
-		if _, ok := f.(altsrc.FlagInputSourceExtension); ok {
-			n := f.Names()[0]
-			if n != flagConfig && n != flagCheckConfig {
-				names = append(names, n)
-			}
-		}
-	}
-	slices.Sort(names)
-	return names
+	return flagfile.Names(flags, []string{flagConfig, flagCheckConfig})
 }

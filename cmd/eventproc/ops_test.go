@@ -20,6 +20,7 @@ import (
 
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -96,7 +97,7 @@ func produceInput(t *testing.T, ctx context.Context, cfg kafkaio.ClientConfig, t
 		}
 		return r.Key, r.Value
 	}
-	acked, err := kafkaio.ProduceGenerated(ctx, cl, topic, next, n, 0, nil)
+	acked, err := kafkatool.ProduceGenerated(ctx, cl, topic, next, n, 0, nil)
 	if err != nil || acked != n {
 		t.Fatalf("produced %d of %d: %v", acked, n, err)
 	}
@@ -108,7 +109,7 @@ func produceInput(t *testing.T, ctx context.Context, cfg kafkaio.ClientConfig, t
 func waitCommitted(t *testing.T, ctx context.Context, cfg kafkaio.ClientConfig, out, dlq string, n int, running *runningCLI) map[string][]kafkaio.InRecord {
 	t.Helper()
 	for {
-		snap, err := kafkaio.Snapshot(ctx, cfg, out, dlq)
+		snap, err := kafkatool.Snapshot(ctx, cfg, out, dlq)
 		if err == nil && len(snap[out])+len(snap[dlq]) >= n {
 			return snap
 		}

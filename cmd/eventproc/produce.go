@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -134,17 +131,17 @@ func runProduce(c *cli.Context) error {
 	}
 
 	g := gen.New(cfg.gen)
-	var tally generatedTally
+	var tally gen.Tally
 	next := func() ([]byte, []byte) {
 		r := g.Next()
-		tally.add(r)
+		tally.Add(r)
 		return r.Key, r.Value
 	}
 
 	stderr := c.App.ErrWriter
 	fmt.Fprintf(stderr, "producing to %s (seed %d)\n", cfg.topic, cfg.gen.Seed)
 	bar := progress.New(stderr, "produce", cfg.count, progress.WithInterval(cfg.interval),
-		progress.WithExtra(func() string { return fmt.Sprintf("malformed %d", tally.malformed()) }))
+		progress.WithExtra(func() string { return fmt.Sprintf("malformed %d", tally.Malformed()) }))
 	barCtx, stopBar := context.WithCancel(c.Context)
 	barDone := make(chan struct{})
 	go func() {
@@ -153,13 +150,13 @@ func runProduce(c *cli.Context) error {
 	}()
 
 	start := time.Now()
-	n, err := kafkaio.ProduceGenerated(c.Context, cl, cfg.topic, next, cfg.count, cfg.rate, bar.Add)
+	n, err := kafkatool.ProduceGenerated(c.Context, cl, cfg.topic, next, cfg.count, cfg.rate, bar.Add)
 	elapsed := time.Since(start)
 	stopBar()
 	<-barDone
 	bar.Done()
 
-	printProduceSummary(c.App.Writer, cfg, n, &tally, elapsed)
+	tally.WriteSummary(c.App.Writer, cfg.topic, cfg.gen.Seed, n, elapsed)
 	if errors.Is(err, kerr.UnknownTopicOrPartition) {
 		err = fmt.Errorf("%w: topic %s does not exist and the brokers do not create topics on demand: create it, or check --%s", err, cfg.topic, flagInputTopic)
 	}
@@ -167,45 +164,4 @@ func runProduce(c *cli.Context) error {
 		return nil
 	}
 	return err
-}
-
-// generatedTally counts generated records by rejection reason. It is written
-// by the producing goroutine and read by the progress goroutine.
-type generatedTally struct {
-	total    atomic.Int64
-	byReason [event.NumReasons]atomic.Int64
-	bad      atomic.Int64
-}
-
-func (t *generatedTally) add(r gen.Record) {
-	t.total.Add(1)
-	if r.Malformed {
-		t.bad.Add(1)
-		t.byReason[r.Reason].Add(1)
-	}
-}
-
-func (t *generatedTally) malformed() int64 { return t.bad.Load() }
-
-func printProduceSummary(w io.Writer, cfg produceConfig, acked int64, t *generatedTally, elapsed time.Duration) {
-	rate := 0.0
-	if elapsed > 0 {
-		rate = float64(acked) / elapsed.Seconds()
-	}
-	fmt.Fprintf(w, "produced %s records to %s in %s (%s/s), seed %d\n",
-		progress.Group(acked), cfg.topic, elapsed.Round(time.Millisecond), progress.Group(int64(rate+0.5)), cfg.gen.Seed)
-	generated := t.total.Load()
-	if generated != acked {
-		fmt.Fprintf(w, "generated %s, of which %s were not acknowledged (interrupted or failed)\n",
-			progress.Group(generated), progress.Group(generated-acked))
-	}
-	if m := t.malformed(); m > 0 {
-		var parts []string
-		for _, r := range event.Reasons() {
-			if n := t.byReason[r].Load(); n > 0 {
-				parts = append(parts, fmt.Sprintf("%s %d", r, n))
-			}
-		}
-		fmt.Fprintf(w, "malformed by design: %d (%s)\n", m, strings.Join(parts, ", "))
-	}
 }

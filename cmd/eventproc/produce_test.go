@@ -10,20 +10,21 @@ import (
 	"time"
 
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // readTopic returns every committed record of topic.
-func readTopic(t *testing.T, addr, topic string) []kafkaio.TailRecord {
+func readTopic(t *testing.T, addr, topic string) []kafkatool.TailRecord {
 	t.Helper()
-	cl, err := kafkaio.NewClient(kafkaio.ClientConfig{Brokers: []string{addr}}, kafkaio.TailClientOpts()...)
+	cl, err := kafkaio.NewClient(kafkaio.ClientConfig{Brokers: []string{addr}}, kafkatool.TailClientOpts()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	var recs []kafkaio.TailRecord
-	err = kafkaio.Tail(t.Context(), cl, kafkaio.TailConfig{Topics: []string{topic}, FromStart: true, StopAtEnd: true},
-		func(r kafkaio.TailRecord) bool { recs = append(recs, r); return true })
+	var recs []kafkatool.TailRecord
+	err = kafkatool.Tail(t.Context(), cl, kafkatool.TailConfig{Topics: []string{topic}, FromStart: true, StopAtEnd: true},
+		func(r kafkatool.TailRecord) bool { recs = append(recs, r); return true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
-	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -60,19 +55,19 @@ func tailCommand() *cli.Command {
 	}
 }
 
-func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkaio.TailConfig, error) {
+func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkatool.TailConfig, error) {
 	client := clientConfigFrom(c)
 	if err := client.Validate(); err != nil {
-		return client, kafkaio.TailConfig{}, asUsageError(err)
+		return client, kafkatool.TailConfig{}, asUsageError(err)
 	}
 	topic := c.String(flagOutputTopic)
 	if c.Bool(flagDLQ) {
 		topic = c.String(flagDLQTopic)
 	}
 	if topic == "" {
-		return client, kafkaio.TailConfig{}, usageErrorf("no topic: set --output-topic (or --dlq-topic with --dlq)")
+		return client, kafkatool.TailConfig{}, usageErrorf("no topic: set --output-topic (or --dlq-topic with --dlq)")
 	}
-	cfg := kafkaio.TailConfig{
+	cfg := kafkatool.TailConfig{
 		Topics:    []string{topic},
 		FromStart: c.Bool(flagFromBeginning),
 		StopAtEnd: c.Bool(flagStopAtEnd),
@@ -98,7 +93,7 @@ func runTail(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := kafkaio.NewClient(clientCfg, kafkaio.TailClientOpts()...)
+	cl, err := kafkaio.NewClient(clientCfg, kafkatool.TailClientOpts()...)
 	if err != nil {
 		return err
 	}
@@ -111,11 +106,11 @@ func runTail(c *cli.Context) error {
 	defer out.Flush()
 	limit, raw := c.Int64(flagCount), c.Bool(flagRaw)
 	var n int64
-	err = kafkaio.Tail(c.Context, cl, cfg, func(r kafkaio.TailRecord) bool {
+	err = kafkatool.Tail(c.Context, cl, cfg, func(r kafkatool.TailRecord) bool {
 		if raw {
-			writeRaw(out, r)
+			kafkatool.WriteRaw(out, r)
 		} else {
-			writePretty(out, r)
+			kafkatool.WritePretty(out, r)
 		}
 		// Flush per record: a person (or a pipe) is waiting for it.
 		_ = out.Flush()
@@ -126,50 +121,4 @@ func runTail(c *cli.Context) error {
 		fmt.Fprintf(c.App.ErrWriter, "%d record(s) from %s\n", n, cfg.Topics[0])
 	}
 	return err
-}
-
-// writeRaw writes the value byte for byte and a newline. A value holding
-// newlines spans lines: use pretty mode or kcat for framing.
-func writeRaw(w io.Writer, r kafkaio.TailRecord) {
-	_, _ = w.Write(r.Value)
-	_, _ = io.WriteString(w, "\n")
-}
-
-// writePretty writes a header line, the headers and the value, indented
-// JSON when it is JSON and quoted otherwise (dead letters may be any bytes).
-func writePretty(w io.Writer, r kafkaio.TailRecord) {
-	fmt.Fprintf(w, "--- %s [%d] @%d  key %s  %s\n", r.Topic, r.Partition, r.Offset,
-		printable(r.Key), r.Timestamp.UTC().Format(time.RFC3339Nano))
-	for _, h := range r.Headers {
-		fmt.Fprintf(w, "  %s: %s\n", h.Key, printable(h.Value))
-	}
-	var indented bytes.Buffer
-	switch {
-	case r.Value == nil:
-		io.WriteString(w, "(null value)\n")
-	case len(r.Value) == 0:
-		io.WriteString(w, "(empty value)\n")
-	case utf8.Valid(r.Value) && json.Indent(&indented, r.Value, "", "  ") == nil:
-		indented.WriteByte('\n')
-		_, _ = indented.WriteTo(w)
-	default:
-		fmt.Fprintf(w, "(not JSON, %d bytes) %s\n", len(r.Value), strconv.Quote(string(r.Value)))
-	}
-}
-
-// printable returns b as is when it is printable UTF-8, quoted otherwise.
-func printable(b []byte) string {
-	if b == nil {
-		return "(null)"
-	}
-	s := string(b)
-	if s == "" || !utf8.ValidString(s) {
-		return strconv.Quote(s)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return strconv.Quote(s)
-		}
-	}
-	return s
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/eventproc/eventproc/audit"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/rederive"
@@ -172,7 +173,7 @@ func runVerify(c *cli.Context) error {
 	defer cancel()
 	if cfg.waitQuiet > 0 {
 		fmt.Fprintf(c.App.ErrWriter, "verify: waiting until group %s has been quiet for %s\n", cfg.group, cfg.waitQuiet)
-		if err := kafkaio.WaitQuiet(ctx, cfg.client, cfg.group, cfg.input, []string{cfg.output, cfg.dlq}, cfg.waitQuiet, quietPoll, nil); err != nil {
+		if err := kafkatool.WaitQuiet(ctx, cfg.client, cfg.group, cfg.input, []string{cfg.output, cfg.dlq}, cfg.waitQuiet, quietPoll, nil); err != nil {
 			return err
 		}
 	}
@@ -205,7 +206,7 @@ func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (
 	stream := audit.NewStream(audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
 	var bar *progress.Reporter
 	if progress.IsTerminal(stderr) {
-		total, err := kafkaio.CountRecords(ctx, cfg.client, cfg.input)
+		total, err := kafkatool.CountRecords(ctx, cfg.client, cfg.input)
 		if err != nil {
 			return audit.Report{}, err
 		}
@@ -219,7 +220,7 @@ func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (
 		defer func() { stopBar(); <-done; bar.Done() }()
 	}
 	topics := []string{cfg.input, cfg.output, cfg.dlq}
-	parts, err := kafkaio.PartitionNumbers(ctx, cfg.client, topics)
+	parts, err := kafkatool.PartitionNumbers(ctx, cfg.client, topics)
 	if err != nil {
 		return audit.Report{}, err
 	}
@@ -241,7 +242,7 @@ func auditPartition(ctx context.Context, cfg verifyConfig, stream *audit.Stream,
 			return err
 		}
 		defer r.Close()
-		readers[i] = kafkaio.AuditReader(r)
+		readers[i] = kafkatool.AuditReader(r)
 	}
 	in := readers[0]
 	if bar != nil {

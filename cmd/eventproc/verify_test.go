@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -419,7 +420,7 @@ func runUntilProcessed(t *testing.T, addr string, count int, extraArgs ...string
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		snap, err := kafkaio.Snapshot(t.Context(), kafkaio.ClientConfig{Brokers: []string{addr}}, "out", "dlq")
+		snap, err := kafkatool.Snapshot(t.Context(), kafkaio.ClientConfig{Brokers: []string{addr}}, "out", "dlq")
 		if err == nil && len(snap["out"])+len(snap["dlq"]) >= count {
 			cancel()
 			if code := <-done; code != exitOK {

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/testbroker"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
@@ -18,7 +19,7 @@ import (
 func produce(t *testing.T, cl *kgo.Client, topic string, g *gen.Generator, n int64) {
 	t.Helper()
 	next := func() ([]byte, []byte) { r := g.Next(); return r.Key, r.Value }
-	if got, err := kafkaio.ProduceGenerated(t.Context(), cl, topic, next, n, 0, nil); err != nil || got != n {
+	if got, err := kafkatool.ProduceGenerated(t.Context(), cl, topic, next, n, 0, nil); err != nil || got != n {
 		t.Fatalf("produce: %d of %d: %v", got, n, err)
 	}
 }

@@ -1,4 +1,4 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // WaitQuiet returns once the group has been quiet for d: it has committed
@@ -15,7 +17,7 @@ import (
 // topics (each partition's last stable offset is its end). It checks every
 // poll and logs nothing; progress, when not nil, receives the reason the
 // group is not quiet yet. ctx bounds the wait.
-func WaitQuiet(ctx context.Context, cfg ClientConfig, group, input string, written []string, d, poll time.Duration, progress func(string)) error {
+func WaitQuiet(ctx context.Context, cfg kafkaio.ClientConfig, group, input string, written []string, d, poll time.Duration, progress func(string)) error {
 	opts, err := cfg.Options()
 	if err != nil {
 		return err

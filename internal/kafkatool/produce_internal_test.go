@@ -1,4 +1,4 @@
-package kafkaio
+package kafkatool
 
 import (
 	"testing"

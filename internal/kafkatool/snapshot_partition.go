@@ -1,4 +1,4 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
@@ -7,12 +7,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // CountRecords is the number of records between the start and the end of
 // every partition of topic (transaction markers included): a total for
 // progress, not an audit figure.
-func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, error) {
+func CountRecords(ctx context.Context, cfg kafkaio.ClientConfig, topic string) (int64, error) {
 	adm, closeAdm, err := newAdmin(cfg)
 	if err != nil {
 		return 0, err
@@ -37,7 +39,7 @@ func CountRecords(ctx context.Context, cfg ClientConfig, topic string) (int64, e
 
 // PartitionNumbers lists, in ascending order, every partition number any
 // of the topics has. ctx bounds the request.
-func PartitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([]int32, error) {
+func PartitionNumbers(ctx context.Context, cfg kafkaio.ClientConfig, topics []string) ([]int32, error) {
 	adm, closeAdm, err := newAdmin(cfg)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func PartitionNumbers(ctx context.Context, cfg ClientConfig, topics []string) ([
 	return parts, nil
 }
 
-func newAdmin(cfg ClientConfig) (*kadm.Client, func(), error) {
+func newAdmin(cfg kafkaio.ClientConfig) (*kadm.Client, func(), error) {
 	opts, err := cfg.Options()
 	if err != nil {
 		return nil, nil, err

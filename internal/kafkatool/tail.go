@@ -1,9 +1,10 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eventproc/eventproc/kafkaio"
 	"slices"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -12,7 +13,7 @@ import (
 
 // TailRecord is one committed record read by Tail. Its slices stay valid
 // after the callback returns.
-type TailRecord = InRecord
+type TailRecord = kafkaio.InRecord
 
 // TailConfig says what Tail reads.
 type TailConfig struct {
@@ -30,18 +31,13 @@ type TailConfig struct {
 }
 
 // ErrTailClient is returned by Tail for a client not built with TailClientOpts.
-var ErrTailClient = errors.New("tail needs a client built with kafkaio.TailClientOpts (read_committed, control records kept)")
+var ErrTailClient = errors.New("tail needs a client built with kafkatool.TailClientOpts (read_committed, control records kept)")
 
 // TailClientOpts are the client options Tail needs: read_committed
 // isolation, so aborted transactions are never shown, and control records
 // kept, so Tail sees the commit markers that end a partition and knows when
 // it has read everything (StopAtEnd).
-func TailClientOpts() []kgo.Opt {
-	return []kgo.Opt{
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords(),
-	}
-}
+func TailClientOpts() []kgo.Opt { return kafkaio.ReadCommittedOpts() }
 
 // Tail reads committed records of cfg.Topics and calls fn for each, in
 // offset order per partition, until fn returns false, ctx ends (a normal
@@ -60,77 +56,31 @@ func Tail(ctx context.Context, cl *kgo.Client, cfg TailConfig, fn func(TailRecor
 	if err != nil {
 		return err
 	}
-
-	// end[t][p] is where a partition counts as read, for StopAtEnd.
-	var end map[string]map[int32]int64
+	var ranges []kafkaio.Range
 	if cfg.StopAtEnd {
 		if !cfg.FromStart {
 			return nil // nothing committed after "now" can be before "now"
 		}
-		end, err = tailEnds(ctx, adm, cfg.Topics, parts)
+		ranges, err = kafkaio.StableRanges(ctx, adm, cfg.Topics, func(t string, p int32) bool { return slices.Contains(parts[t], p) })
 		if err != nil {
-			return err
+			return fmt.Errorf("tail: %w", err)
 		}
-		if len(end) == 0 {
-			return nil
+	} else {
+		from := kafkaio.FromEnd
+		if cfg.FromStart {
+			from = kafkaio.FromStart
 		}
-	}
-
-	start := kgo.NewOffset().AtEnd()
-	if cfg.FromStart {
-		start = kgo.NewOffset().AtStart()
-	}
-	consume := make(map[string]map[int32]kgo.Offset, len(parts))
-	for t, ps := range parts {
-		consume[t] = make(map[int32]kgo.Offset, len(ps))
-		for _, p := range ps {
-			consume[t][p] = start
-		}
-	}
-	cl.AddConsumePartitions(consume)
-
-	// reached records that a partition is read up to offset o-1.
-	reached := func(t string, p int32, o int64) {
-		if e, ok := end[t][p]; ok && o >= e {
-			delete(end[t], p)
-			if len(end[t]) == 0 {
-				delete(end, t)
+		for t, ps := range parts {
+			for _, p := range ps {
+				ranges = append(ranges, kafkaio.Range{Topic: t, Partition: p, From: from, To: kafkaio.NoEnd})
 			}
 		}
 	}
-	for {
-		fetches := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		var fetchErr error
-		fetches.EachError(func(t string, p int32, err error) {
-			if fetchErr == nil {
-				fetchErr = fmt.Errorf("fetch %s[%d]: %w", t, p, err)
-			}
-		})
-		if fetchErr != nil {
-			return fetchErr
-		}
-		stop := false
-		fetches.EachRecord(func(r *kgo.Record) {
-			if stop {
-				return
-			}
-			if cfg.StopAtEnd {
-				reached(r.Topic, r.Partition, r.Offset+1)
-			}
-			if r.Attrs.IsControl() {
-				return
-			}
-			if !fn(fromKgo(r)) {
-				stop = true
-			}
-		})
-		if stop || (cfg.StopAtEnd && len(end) == 0) {
-			return nil
-		}
+	err = kafkaio.ReadCommitted(ctx, cl, ranges, fn)
+	if ctx.Err() != nil {
+		return nil
 	}
+	return err
 }
 
 // tailPartitions lists the partitions to read per topic, checking that the
@@ -159,38 +109,4 @@ func tailPartitions(ctx context.Context, adm *kadm.Client, cfg TailConfig) (map[
 		slices.Sort(parts[t])
 	}
 	return parts, nil
-}
-
-// tailEnds returns, for every non-empty partition, its last stable offset:
-// with read_committed nothing at or beyond it is visible yet.
-func tailEnds(ctx context.Context, adm *kadm.Client, topics []string, parts map[string][]int32) (map[string]map[int32]int64, error) {
-	starts, err := adm.ListStartOffsets(ctx, topics...)
-	if err != nil {
-		return nil, fmt.Errorf("tail: list start offsets: %w", err)
-	}
-	ends, err := adm.ListCommittedOffsets(ctx, topics...)
-	if err != nil {
-		return nil, fmt.Errorf("tail: list end offsets: %w", err)
-	}
-	if err := ends.Error(); err != nil {
-		return nil, fmt.Errorf("tail: list end offsets: %w", err)
-	}
-	out := make(map[string]map[int32]int64)
-	for t, ps := range parts {
-		for _, p := range ps {
-			e, ok := ends.Lookup(t, p)
-			if !ok {
-				return nil, fmt.Errorf("tail: no end offset for %s[%d]", t, p)
-			}
-			s, _ := starts.Lookup(t, p)
-			if e.Offset <= s.Offset {
-				continue // empty
-			}
-			if out[t] == nil {
-				out[t] = make(map[int32]int64)
-			}
-			out[t][p] = e.Offset
-		}
-	}
-	return out, nil
 }

@@ -1,4 +1,4 @@
-package kafkaio_test
+package kafkatool_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 )
 
 // produceTxn produces values to partition p of topic in one transaction and
@@ -71,10 +71,10 @@ func TestTailReadsOnlyCommittedAndStopsAtEnd(t *testing.T) {
 func TestTailPartitionFilter(t *testing.T) {
 	addrs := startFakeCluster(t, 3, "out")
 	want := seedTransactions(t, addrs, "out")
-	cl := newTestClient(t, addrs, kafkaio.TailClientOpts()...)
+	cl := newTestClient(t, addrs, kafkatool.TailClientOpts()...)
 	var got []string
-	cfg := kafkaio.TailConfig{Topics: []string{"out"}, Partitions: []int32{1}, FromStart: true, StopAtEnd: true}
-	if err := kafkaio.Tail(t.Context(), cl, cfg, func(r kafkaio.TailRecord) bool {
+	cfg := kafkatool.TailConfig{Topics: []string{"out"}, Partitions: []int32{1}, FromStart: true, StopAtEnd: true}
+	if err := kafkatool.Tail(t.Context(), cl, cfg, func(r kafkatool.TailRecord) bool {
 		got = append(got, fmt.Sprintf("%d:%s", r.Partition, r.Value))
 		return true
 	}); err != nil {
@@ -85,7 +85,7 @@ func TestTailPartitionFilter(t *testing.T) {
 	}
 
 	cfg.Partitions = []int32{7}
-	if err := kafkaio.Tail(t.Context(), cl, cfg, func(kafkaio.TailRecord) bool { return true }); err == nil {
+	if err := kafkatool.Tail(t.Context(), cl, cfg, func(kafkatool.TailRecord) bool { return true }); err == nil {
 		t.Fatal("tail of a missing partition succeeded")
 	}
 }
@@ -93,10 +93,10 @@ func TestTailPartitionFilter(t *testing.T) {
 func TestTailStopsWhenCallbackSaysSo(t *testing.T) {
 	addrs := startFakeCluster(t, 2, "out")
 	seedTransactions(t, addrs, "out")
-	cl := newTestClient(t, addrs, kafkaio.TailClientOpts()...)
+	cl := newTestClient(t, addrs, kafkatool.TailClientOpts()...)
 	var got []string
-	err := kafkaio.Tail(t.Context(), cl, kafkaio.TailConfig{Topics: []string{"out"}, Partitions: []int32{0}, FromStart: true},
-		func(r kafkaio.TailRecord) bool { got = append(got, string(r.Value)); return len(got) < 2 })
+	err := kafkatool.Tail(t.Context(), cl, kafkatool.TailConfig{Topics: []string{"out"}, Partitions: []int32{0}, FromStart: true},
+		func(r kafkatool.TailRecord) bool { got = append(got, string(r.Value)); return len(got) < 2 })
 	if err != nil || !slices.Equal(got, []string{"a1", "a2"}) {
 		t.Fatalf("Tail = %v, read %v; want nil, [a1 a2]", err, got)
 	}
@@ -106,14 +106,14 @@ func TestTailStopsWhenCallbackSaysSo(t *testing.T) {
 func TestTailFollowsNewRecordsOnly(t *testing.T) {
 	addrs := startFakeCluster(t, 2, "out")
 	seedTransactions(t, addrs, "out")
-	cl := newTestClient(t, addrs, kafkaio.TailClientOpts()...)
+	cl := newTestClient(t, addrs, kafkatool.TailClientOpts()...)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	first := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- kafkaio.Tail(ctx, cl, kafkaio.TailConfig{Topics: []string{"out"}},
-			func(r kafkaio.TailRecord) bool { first <- string(r.Value); return false })
+		done <- kafkatool.Tail(ctx, cl, kafkatool.TailConfig{Topics: []string{"out"}},
+			func(r kafkatool.TailRecord) bool { first <- string(r.Value); return false })
 	}()
 
 	// Keep producing "new" until the tail, whose start offset is resolved
@@ -145,17 +145,17 @@ func TestTailFollowsNewRecordsOnly(t *testing.T) {
 func TestTailRejectsClientWithoutTailOpts(t *testing.T) {
 	addrs := startFakeCluster(t, 1, "out")
 	cl := newTestClient(t, addrs)
-	err := kafkaio.Tail(t.Context(), cl, kafkaio.TailConfig{Topics: []string{"out"}}, func(kafkaio.TailRecord) bool { return true })
-	if !errors.Is(err, kafkaio.ErrTailClient) {
+	err := kafkatool.Tail(t.Context(), cl, kafkatool.TailConfig{Topics: []string{"out"}}, func(kafkatool.TailRecord) bool { return true })
+	if !errors.Is(err, kafkatool.ErrTailClient) {
 		t.Fatalf("err = %v, want ErrTailClient", err)
 	}
 }
 
 func TestTailMissingTopic(t *testing.T) {
 	addrs := startFakeCluster(t, 1, "out")
-	cl := newTestClient(t, addrs, kafkaio.TailClientOpts()...)
-	err := kafkaio.Tail(t.Context(), cl, kafkaio.TailConfig{Topics: []string{"nope"}, FromStart: true, StopAtEnd: true},
-		func(kafkaio.TailRecord) bool { return true })
+	cl := newTestClient(t, addrs, kafkatool.TailClientOpts()...)
+	err := kafkatool.Tail(t.Context(), cl, kafkatool.TailConfig{Topics: []string{"nope"}, FromStart: true, StopAtEnd: true},
+		func(kafkatool.TailRecord) bool { return true })
 	if err == nil {
 		t.Fatal("tail of a missing topic succeeded")
 	}

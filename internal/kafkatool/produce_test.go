@@ -1,8 +1,9 @@
-package kafkaio_test
+package kafkatool_test
 
 import (
 	"context"
 	"errors"
+	"github.com/eventproc/eventproc/kafkaio"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 )
 
 // startFakeCluster starts an in-process broker with topics seeded and
@@ -47,12 +48,12 @@ func numbered() func() ([]byte, []byte) {
 }
 
 // consumeAll reads every committed record of topic, from the start, with Tail.
-func consumeAll(t *testing.T, addrs []string, topic string) []kafkaio.TailRecord {
+func consumeAll(t *testing.T, addrs []string, topic string) []kafkatool.TailRecord {
 	t.Helper()
-	cl := newTestClient(t, addrs, kafkaio.TailClientOpts()...)
-	var out []kafkaio.TailRecord
-	err := kafkaio.Tail(t.Context(), cl, kafkaio.TailConfig{Topics: []string{topic}, FromStart: true, StopAtEnd: true},
-		func(r kafkaio.TailRecord) bool { out = append(out, r); return true })
+	cl := newTestClient(t, addrs, kafkatool.TailClientOpts()...)
+	var out []kafkatool.TailRecord
+	err := kafkatool.Tail(t.Context(), cl, kafkatool.TailConfig{Topics: []string{topic}, FromStart: true, StopAtEnd: true},
+		func(r kafkatool.TailRecord) bool { out = append(out, r); return true })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestProduceGeneratedCount(t *testing.T) {
 	addrs := startFakeCluster(t, 3, "in")
 	cl := newTestClient(t, addrs, kgo.MaxBufferedRecords(64))
 	var acked atomic.Int64
-	n, err := kafkaio.ProduceGenerated(t.Context(), cl, "in", numbered(), 1000, 0, func(d int64) { acked.Add(d) })
+	n, err := kafkatool.ProduceGenerated(t.Context(), cl, "in", numbered(), 1000, 0, func(d int64) { acked.Add(d) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestProduceGeneratedCount(t *testing.T) {
 func TestProduceGeneratedPaced(t *testing.T) {
 	addrs := startFakeCluster(t, 1, "in")
 	cl := newTestClient(t, addrs)
-	n, err := kafkaio.ProduceGenerated(t.Context(), cl, "in", numbered(), 50, 2000, nil)
+	n, err := kafkatool.ProduceGenerated(t.Context(), cl, "in", numbered(), 50, 2000, nil)
 	if err != nil || n != 50 {
 		t.Fatalf("ProduceGenerated = %d, %v; want 50, nil", n, err)
 	}
@@ -108,7 +109,7 @@ func TestProduceGeneratedUntilStopped(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var acked atomic.Int64
-	n, err := kafkaio.ProduceGenerated(ctx, cl, "in", numbered(), 0, 0, func(d int64) {
+	n, err := kafkatool.ProduceGenerated(ctx, cl, "in", numbered(), 0, 0, func(d int64) {
 		if acked.Add(d) >= 500 {
 			cancel()
 		}
@@ -129,7 +130,7 @@ func TestProduceGeneratedCountCutShort(t *testing.T) {
 	cl := newTestClient(t, addrs)
 	ctx, cancel := context.WithCancel(t.Context())
 	var acked atomic.Int64
-	n, err := kafkaio.ProduceGenerated(ctx, cl, "in", numbered(), 1<<40, 0, func(d int64) {
+	n, err := kafkatool.ProduceGenerated(ctx, cl, "in", numbered(), 1<<40, 0, func(d int64) {
 		if acked.Add(d) >= 10 {
 			cancel()
 		}
@@ -145,7 +146,7 @@ func TestProduceGeneratedCountCutShort(t *testing.T) {
 func TestProduceGeneratedReturnsProduceError(t *testing.T) {
 	addrs := startFakeCluster(t, 1, "in")
 	cl := newTestClient(t, addrs, kgo.UnknownTopicRetries(1), kgo.RecordDeliveryTimeout(5*time.Second))
-	n, err := kafkaio.ProduceGenerated(t.Context(), cl, "no-such-topic", numbered(), 100, 0, nil)
+	n, err := kafkatool.ProduceGenerated(t.Context(), cl, "no-such-topic", numbered(), 100, 0, nil)
 	if err == nil {
 		t.Fatal("producing to a missing topic succeeded")
 	}

@@ -1,6 +1,6 @@
-package main
+package bench
 
-// The bench command's machinery: the broker environment, one round per
+// The benchmark's machinery: the broker environment, one round per
 // system and mode, and the measurements of each phase.
 
 import (
@@ -19,9 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventproc/eventproc/intake"
-	"github.com/eventproc/eventproc/internal/bench"
 	"github.com/eventproc/eventproc/internal/gen"
+	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
@@ -29,7 +28,7 @@ import (
 
 // benchEnv is one bench run's broker, admin client and names.
 type benchEnv struct {
-	cfg     benchConfig
+	cfg     Config
 	client  kafkaio.ClientConfig
 	cluster *kfake.Cluster // nil with --brokers
 	admin   *kgo.Client
@@ -38,10 +37,10 @@ type benchEnv struct {
 	errw    io.Writer
 }
 
-func startBenchEnv(ctx context.Context, cfg benchConfig, log *slog.Logger, errw io.Writer) (*benchEnv, error) {
-	env := &benchEnv{cfg: cfg, client: cfg.client, log: log, errw: errw,
+func startBenchEnv(ctx context.Context, cfg Config, log *slog.Logger, errw io.Writer) (*benchEnv, error) {
+	env := &benchEnv{cfg: cfg, client: cfg.Client, log: log, errw: errw,
 		prefix: "bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
-	if cfg.embedded {
+	if cfg.Embedded {
 		cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 		if err != nil {
 			return nil, fmt.Errorf("start embedded broker: %w", err)
@@ -95,7 +94,7 @@ func (r *benchRound) topic(ctx context.Context, suffix string) (string, error) {
 	name := r.name + "-" + suffix
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := kafkaio.CreateTopics(cctx, r.env.admin, r.env.cfg.partitions, name); err != nil {
+	if err := kafkatool.CreateTopics(cctx, r.env.admin, r.env.cfg.Partitions, name); err != nil {
 		return "", err
 	}
 	r.topics = append(r.topics, name)
@@ -118,10 +117,10 @@ func (r *benchRound) cleanup() {
 	for _, g := range r.groups {
 		topics = append(topics, g+"-state") // the processor's changelog
 	}
-	if err := kafkaio.DeleteTopics(ctx, r.env.admin, topics...); err != nil {
+	if err := kafkatool.DeleteTopics(ctx, r.env.admin, topics...); err != nil {
 		r.env.log.Warn("could not delete bench topics", "err", err)
 	}
-	if err := kafkaio.DeleteGroups(ctx, r.env.admin, r.groups...); err != nil {
+	if err := kafkatool.DeleteGroups(ctx, r.env.admin, r.groups...); err != nil {
 		r.env.log.Warn("could not delete bench groups", "err", err)
 	}
 	r.topics, r.groups = nil, nil
@@ -129,28 +128,28 @@ func (r *benchRound) cleanup() {
 
 // runPeakMode: throughput of both systems over one pre-produced input,
 // then latency at a fraction of eventproc's peak.
-func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
+func (e *benchEnv) runPeakMode(ctx context.Context, rep *Report) error {
 	r := e.round("peak")
 	defer r.cleanup()
 	in, err := r.topic(ctx, "in")
 	if err != nil {
 		return err
 	}
-	if err := e.produce(ctx, "produce", in, e.cfg.events, 0); err != nil {
+	if err := e.produce(ctx, "produce", in, e.cfg.Events, 0); err != nil {
 		return err
 	}
 	// With a latency phase to follow, the throughput phases run without
 	// the latency consumer: nothing but the system and the broker.
-	peakLatency := e.cfg.latencyLoad == 0
-	ep, err := e.measureEventproc(ctx, r, "peak eventproc", in, e.cfg.events, 0, peakLatency)
+	peakLatency := e.cfg.LatencyLoad == 0
+	ep, err := e.measureEventproc(ctx, r, "peak eventproc", in, e.cfg.Events, 0, peakLatency)
 	if err != nil {
 		return err
 	}
 	rep.Phases = append(rep.Phases, ep)
 	rep.EventsPerSec, rep.EventprocRSSMB = ep.EventsPerSec, ep.MaxRSSMB
-	latency, ptLatency := ep, bench.Phase{}
-	if !e.cfg.skipPassthrough {
-		pt, err := e.measurePassthrough(ctx, r, "peak passthrough", in, e.cfg.events, 0, peakLatency)
+	latency, ptLatency := ep, Phase{}
+	if !e.cfg.SkipPassthrough {
+		pt, err := e.measurePassthrough(ctx, r, "peak passthrough", in, e.cfg.Events, 0, peakLatency)
 		if err != nil {
 			return err
 		}
@@ -160,9 +159,9 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
 	}
 	r.cleanup() // free the peak round's records before the latency round
 
-	if e.cfg.latencyLoad > 0 {
-		rate := e.cfg.latencyLoad * ep.EventsPerSec
-		n := min(e.cfg.events, max(1, int64(rate*latencyPhaseMax.Seconds())))
+	if e.cfg.LatencyLoad > 0 {
+		rate := e.cfg.LatencyLoad * ep.EventsPerSec
+		n := min(e.cfg.Events, max(1, int64(rate*latencyPhaseMax.Seconds())))
 		lr := e.round("latency")
 		defer lr.cleanup()
 		if latency, err = e.measureAtRate(ctx, lr, "latency eventproc", n, rate, e.measureEventproc); err != nil {
@@ -171,8 +170,8 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
 		rep.Phases = append(rep.Phases, latency)
 		rep.EventprocRSSMB = max(rep.EventprocRSSMB, latency.MaxRSSMB)
 		rep.LatencyOfferedRate = rate
-		ptLatency = bench.Phase{}
-		if !e.cfg.skipPassthrough {
+		ptLatency = Phase{}
+		if !e.cfg.SkipPassthrough {
 			if ptLatency, err = e.measureAtRate(ctx, lr, "latency passthrough", n, rate, e.measurePassthrough); err != nil {
 				return err
 			}
@@ -185,18 +184,18 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *bench.Report) error {
 
 // runRateMode: each system on its own input, offered --rate events/s
 // while it runs.
-func (e *benchEnv) runRateMode(ctx context.Context, rep *bench.Report) error {
+func (e *benchEnv) runRateMode(ctx context.Context, rep *Report) error {
 	r := e.round("rate")
 	defer r.cleanup()
-	ep, err := e.measureAtRate(ctx, r, "rate eventproc", e.cfg.events, e.cfg.rate, e.measureEventproc)
+	ep, err := e.measureAtRate(ctx, r, "rate eventproc", e.cfg.Events, e.cfg.Rate, e.measureEventproc)
 	if err != nil {
 		return err
 	}
 	rep.Phases = append(rep.Phases, ep)
-	rep.EventsPerSec, rep.EventprocRSSMB, rep.LatencyOfferedRate = ep.EventsPerSec, ep.MaxRSSMB, e.cfg.rate
-	pt := bench.Phase{}
-	if !e.cfg.skipPassthrough {
-		if pt, err = e.measureAtRate(ctx, r, "rate passthrough", e.cfg.events, e.cfg.rate, e.measurePassthrough); err != nil {
+	rep.EventsPerSec, rep.EventprocRSSMB, rep.LatencyOfferedRate = ep.EventsPerSec, ep.MaxRSSMB, e.cfg.Rate
+	pt := Phase{}
+	if !e.cfg.SkipPassthrough {
+		if pt, err = e.measureAtRate(ctx, r, "rate passthrough", e.cfg.Events, e.cfg.Rate, e.measurePassthrough); err != nil {
 			return err
 		}
 		rep.Phases = append(rep.Phases, pt)
@@ -206,20 +205,20 @@ func (e *benchEnv) runRateMode(ctx context.Context, rep *bench.Report) error {
 	return nil
 }
 
-func setLatency(rep *bench.Report, ep, pt bench.Phase) {
+func setLatency(rep *Report, ep, pt Phase) {
 	rep.LatencyEvents = ep.LatencyEvents
 	rep.P50MS, rep.P90MS, rep.P99MS, rep.MaxMS = ep.P50MS, ep.P90MS, ep.P99MS, ep.MaxMS
 	rep.PassthroughP50MS, rep.PassthroughP99MS, rep.PassthroughMaxMS = pt.P50MS, pt.P99MS, pt.MaxMS
 }
 
-type measureFunc func(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error)
+type measureFunc func(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error)
 
 // measureAtRate gives the system its own input topic, fed at rate while it
 // runs.
-func (e *benchEnv) measureAtRate(ctx context.Context, r *benchRound, name string, events int64, rate float64, measure measureFunc) (bench.Phase, error) {
+func (e *benchEnv) measureAtRate(ctx context.Context, r *benchRound, name string, events int64, rate float64, measure measureFunc) (Phase, error) {
 	in, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-in")
 	if err != nil {
-		return bench.Phase{}, err
+		return Phase{}, err
 	}
 	return measure(ctx, r, name, in, events, rate, true)
 }
@@ -236,7 +235,7 @@ func (e *benchEnv) produce(ctx context.Context, label, topic string, events int6
 		return err
 	}
 	defer cl.Close()
-	g := gen.New(e.cfg.gen)
+	g := gen.New(e.cfg.Gen)
 	next := func() ([]byte, []byte) {
 		rec := g.Next()
 		return rec.Key, rec.Value
@@ -250,7 +249,7 @@ func (e *benchEnv) produce(ctx context.Context, label, topic string, events int6
 		defer func() { stop(); <-done; bar.Done() }()
 		onAcked = bar.Add
 	}
-	_, err = kafkaio.ProduceGenerated(ctx, cl, topic, next, events, rate, onAcked)
+	_, err = kafkatool.ProduceGenerated(ctx, cl, topic, next, events, rate, onAcked)
 	return err
 }
 
@@ -261,38 +260,13 @@ type system struct {
 	ready      func() bool
 	committed  func() int64 // input events committed so far
 	outputs    func() int64 // output records the latency consumer should see
-	inputTime  func(kafkaio.TailRecord) (time.Time, bool)
-	firstFetch *kafkaio.FirstFetch
+	inputTime  func(kafkatool.TailRecord) (time.Time, bool)
+	firstFetch *kafkatool.FirstFetch
 }
 
-func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
-	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
-	if err != nil {
-		return bench.Phase{}, err
-	}
-	dlq, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-dlq")
-	if err != nil {
-		return bench.Phase{}, err
-	}
-	reg := prometheus.NewRegistry()
-	health := processor.NewHealth()
-	ff := &kafkaio.FirstFetch{}
-	cfg := processor.Config{
-		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
-		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
-		WindowMaxEvents: e.cfg.window, WindowMaxWait: e.cfg.wait,
-		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
-	}.WithDefaults()
-	regs := bench.Registries{reg}
-	phase, err := e.measure(ctx, name, input, events, rate, withLatency, "eventproc", system{
-		output:     out,
-		run:        func(ctx context.Context) error { return processor.Run(ctx, cfg) },
-		ready:      func() bool { ok, _ := health.Ready(); return ok },
-		committed:  func() int64 { return int64(regs.Sum("eventproc_events_consumed_total")) },
-		outputs:    func() int64 { return int64(regs.Sum("eventproc_events_published_total")) },
-		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return bench.ReceivedAt(t.Value) },
-		firstFetch: ff,
-	})
+func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error) {
+	phase, regs, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "eventproc", processor.Run,
+		func(t kafkatool.TailRecord) (time.Time, bool) { return ReceivedAt(t.Value) })
 	if err == nil {
 		// Where a window's time goes, from the processor's own metrics.
 		phase.WindowMeanEvents = regs.Mean("eventproc_window_records")
@@ -304,44 +278,48 @@ func (e *benchEnv) measureEventproc(ctx context.Context, r *benchRound, name, in
 	return phase, err
 }
 
-func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (bench.Phase, error) {
+// measurePassthrough measures processor.Passthrough: the processor's own
+// loop, with the same configuration, copying records instead of
+// processing them.
+func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error) {
+	phase, _, err := e.measureLoop(ctx, r, name, input, events, rate, withLatency, "passthrough", processor.Passthrough,
+		func(t kafkatool.TailRecord) (time.Time, bool) { return processor.InputTimestamp(t.Headers) })
+	return phase, err
+}
+
+// measureLoop measures run (processor.Run or processor.Passthrough) with
+// one configuration for both, on fresh output and dead-letter topics.
+func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool,
+	systemName string, run func(context.Context, processor.Config) error, inputTime func(kafkatool.TailRecord) (time.Time, bool),
+) (Phase, Registries, error) {
 	out, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-out")
 	if err != nil {
-		return bench.Phase{}, err
+		return Phase{}, nil, err
 	}
-	group := r.group(strings.ReplaceAll(name, " ", "-"))
-	ff := &kafkaio.FirstFetch{}
-	var committed atomic.Int64
-	var assigned atomic.Bool
-	cfg := kafkaio.PassthroughConfig{
-		// The processor's session settings (processor.newSession), so
-		// that only the processing differs.
-		Session: kafkaio.SessionConfig{
-			Client: e.client, Group: group, TransactionalID: group + "-bench", InputTopic: input,
-			TransactionTimeout:    processor.DefaultTransactionTimeout,
-			FetchMaxWait:          mirrorFetchMaxWait,
-			FetchMaxBytes:         processor.DefaultFetchMaxBytes,
-			MaxBufferedRecords:    4*e.cfg.window + mirrorBufferSlack,
-			ProducerBatchMaxBytes: int32(intake.DefaultMaxEventBytes + 64<<10),
-			OnAssigned:            func([]int32) { assigned.Store(true) },
-			Logger:                e.log,
-			Hooks:                 []kgo.Hook{ff},
-		},
-		OutputTopic:     out,
-		WindowMaxEvents: e.cfg.window,
-		WindowMaxWait:   e.cfg.wait,
-		WindowMaxBytes:  processor.DefaultWindowMaxBytes,
-		OnCommit:        func(n int) { committed.Add(int64(n)) },
+	dlq, err := r.topic(ctx, strings.ReplaceAll(name, " ", "-")+"-dlq")
+	if err != nil {
+		return Phase{}, nil, err
 	}
-	return e.measure(ctx, name, input, events, rate, withLatency, "passthrough", system{
+	reg := prometheus.NewRegistry()
+	health := processor.NewHealth()
+	ff := &kafkatool.FirstFetch{}
+	cfg := processor.Config{
+		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
+		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
+		WindowMaxEvents: e.cfg.WindowMaxEvents, WindowMaxWait: e.cfg.WindowMaxWait,
+		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
+	}.WithDefaults()
+	regs := Registries{reg}
+	phase, err := e.measure(ctx, name, input, events, rate, withLatency, systemName, system{
 		output:     out,
-		run:        func(ctx context.Context) error { return kafkaio.Passthrough(ctx, cfg) },
-		ready:      assigned.Load,
-		committed:  committed.Load,
-		outputs:    committed.Load,
-		inputTime:  func(t kafkaio.TailRecord) (time.Time, bool) { return kafkaio.InputTimestamp(t.Headers) },
+		run:        func(ctx context.Context) error { return run(ctx, cfg) },
+		ready:      func() bool { ok, _ := health.Ready(); return ok },
+		committed:  func() int64 { return int64(regs.Sum("eventproc_events_consumed_total")) },
+		outputs:    func() int64 { return int64(regs.Sum("eventproc_events_published_total")) },
+		inputTime:  inputTime,
 		firstFetch: ff,
 	})
+	return phase, regs, err
 }
 
 // measure runs one system until it has committed events input events,
@@ -349,16 +327,16 @@ func (e *benchEnv) measurePassthrough(ctx context.Context, r *benchRound, name, 
 // its output taking end-to-end latencies. With rate > 0 the input is
 // produced at that rate once the system is ready; otherwise it is already
 // there.
-func (e *benchEnv) measure(ctx context.Context, name, input string, events int64, rate float64, withLatency bool, systemName string, sys system) (bench.Phase, error) {
-	phase := bench.Phase{Name: name, System: systemName, OfferedRate: rate, Events: events}
+func (e *benchEnv) measure(ctx context.Context, name, input string, events int64, rate float64, withLatency bool, systemName string, sys system) (Phase, error) {
+	phase := Phase{Name: name, System: systemName, OfferedRate: rate, Events: events}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
 
-	var lat bench.Latencies
+	var lat Latencies
 	var seen atomic.Int64
-	tailStarted := &kafkaio.FetchStarted{}
-	tailCl, err := kafkaio.NewClient(e.client, append(kafkaio.TailClientOpts(), kgo.WithHooks(tailStarted),
+	tailStarted := &kafkatool.FetchStarted{}
+	tailCl, err := kafkaio.NewClient(e.client, append(kafkatool.TailClientOpts(), kgo.WithHooks(tailStarted),
 		// A broker may park a read_committed fetch until its wait ends
 		// even though a commit marker made records visible; a short wait
 		// bounds that error of the measurement.
@@ -371,7 +349,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 		if !withLatency {
 			return nil
 		}
-		return kafkaio.Tail(gctx, tailCl, kafkaio.TailConfig{Topics: []string{sys.output}, FromStart: true}, func(r kafkaio.TailRecord) bool {
+		return kafkatool.Tail(gctx, tailCl, kafkatool.TailConfig{Topics: []string{sys.output}, FromStart: true}, func(r kafkatool.TailRecord) bool {
 			if at, ok := sys.inputTime(r); ok {
 				lat.Add(time.Since(at))
 			}
@@ -379,7 +357,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 			return true
 		})
 	})
-	rss := bench.NewRSSSampler(nil)
+	rss := NewRSSSampler(nil)
 	g.Go(func() error { // the RSS sampler; returns when gctx ends
 		if err := rss.Run(gctx, rssInterval); err != nil {
 			e.log.Warn("no RSS samples", "err", err)
@@ -434,9 +412,9 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 	}
 	elapsed := end.Sub(start)
 	phase.Seconds = elapsed.Seconds()
-	phase.EventsPerSec = bench.PerSecond(events, elapsed)
+	phase.EventsPerSec = PerSecond(events, elapsed)
 	phase.SetLatency(lat.Summary())
-	phase.MaxRSSMB = bench.MB(rss.Max())
+	phase.MaxRSSMB = MB(rss.Max())
 	return phase, nil
 }
 

@@ -1,4 +1,4 @@
-package kafkaio
+package kafkatool
 
 import (
 	"context"
@@ -152,15 +152,4 @@ func (p *pacer) allowed(now time.Time, sent int64) int64 {
 		due = sent + p.maxBurst
 	}
 	return due
-}
-
-// ProduceSync writes records (non-transactionally) and waits for every
-// acknowledgement; ctx bounds the wait. For tests and tools that need
-// exact records, headers and null keys, which the generator does not make.
-func ProduceSync(ctx context.Context, cl *kgo.Client, recs ...OutRecord) error {
-	krs := make([]*kgo.Record, len(recs))
-	for i, r := range recs {
-		krs[i] = toKgo(r)
-	}
-	return cl.ProduceSync(ctx, krs...).FirstErr()
 }

@@ -1,0 +1,55 @@
+package processor
+
+import (
+	"slices"
+	"sync"
+)
+
+// assignments collects partition changes from franz-go's callbacks for the
+// loop to apply between windows.
+type assignments struct {
+	mu      sync.Mutex
+	owned   map[int32]bool
+	revoked []int32
+	changes int
+}
+
+func (a *assignments) assigned(ps []int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range ps {
+		a.owned[p] = true
+	}
+	a.changes++
+}
+
+func (a *assignments) revoke(ps []int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range ps {
+		delete(a.owned, p)
+	}
+	a.revoked = append(a.revoked, ps...)
+	a.changes++
+}
+
+// take returns the partitions revoked since the last call, the partitions
+// owned now, and how many changes happened.
+func (a *assignments) take() (revoked, owned []int32, changes int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	revoked, a.revoked = a.revoked, nil
+	for p := range a.owned {
+		owned = append(owned, p)
+	}
+	changes, a.changes = a.changes, 0
+	slices.Sort(owned)
+	return revoked, owned, changes
+}
+
+func (a *assignments) reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	clear(a.owned)
+	a.revoked = nil
+}
