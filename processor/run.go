@@ -487,6 +487,7 @@ func (r *runner) publish(ctx context.Context) error {
 		return errCrashed
 	}
 	committed, err := r.sess.End(ctx, true)
+	commitTook := r.cfg.Clock().Sub(start)
 	if err != nil {
 		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.stateful() && r.handleRefused(windowID, re) {
 			return errRefusedRetry
@@ -501,6 +502,7 @@ func (r *runner) publish(ctx context.Context) error {
 		r.log.Info("window aborted by a rebalance; its records will be reprocessed", "window", windowID, "records", len(r.recs))
 		return nil
 	}
+	r.m.commitSeconds.Observe(commitTook.Seconds())
 	r.work.commit()
 	r.forgetRefused()
 	r.probeLimit = 0
