@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +56,13 @@ type SessionConfig struct {
 	// reported as revoked). They must not block and must not call End.
 	OnAssigned func(partitions []int32)
 	OnRevoked  func(partitions []int32)
-	Logger     *slog.Logger
+	// OnConcurrentTransactions, when set, is called (from the client's
+	// connection goroutines; it must not block) with the number of
+	// partitions a produce response answered CONCURRENT_TRANSACTIONS: the
+	// previous transaction was still completing there, and the client
+	// retries those batches.
+	OnConcurrentTransactions func(partitions int)
+	Logger                   *slog.Logger
 	// Hooks are franz-go hooks, such as the kprom metrics plugin.
 	Hooks []kgo.Hook
 }
@@ -116,7 +123,11 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.Group == "" || cfg.TransactionalID == "" || cfg.InputTopic == "" {
 		return nil, errors.New("session needs a group, a transactional id and an input topic")
 	}
-	opts, err := cfg.Client.Options()
+	var wrap func(net.Conn) net.Conn
+	if cfg.OnConcurrentTransactions != nil {
+		wrap = func(c net.Conn) net.Conn { return watchProduce(c, cfg.OnConcurrentTransactions) }
+	}
+	opts, err := cfg.Client.options(wrap)
 	if err != nil {
 		return nil, err
 	}

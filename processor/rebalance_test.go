@@ -46,6 +46,9 @@ func assertCommitDurations(t *testing.T, m *member) {
 	if n, err := testutil.GatherAndCount(m.reg, "eventproc_commit_duration_seconds"); err != nil || n != 1 {
 		t.Fatalf("member %s: eventproc_commit_duration_seconds: %d series, err %v", m.instance, n, err)
 	}
+	if n, err := testutil.GatherAndCount(m.reg, "eventproc_concurrent_transactions_retries_total"); err != nil || n != 1 {
+		t.Fatalf("member %s: eventproc_concurrent_transactions_retries_total: %d series, err %v", m.instance, n, err)
+	}
 	committed := counterValue(t, m.reg, "eventproc_transactions_total", "committed")
 	observed := histogramCount(t, m.reg, "eventproc_commit_duration_seconds")
 	if committed == 0 || observed != uint64(committed) {
