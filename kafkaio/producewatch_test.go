@@ -17,7 +17,7 @@ type chunkConn struct {
 	chunk int
 }
 
-func (c *chunkConn) Read(p []byte) (int, error) { return c.in.Read(p[:min(len(p), c.chunk)]) }
+func (c *chunkConn) Read(p []byte) (int, error)  { return c.in.Read(p[:min(len(p), c.chunk)]) }
 func (c *chunkConn) Write(p []byte) (int, error) { return len(p), nil }
 
 func frame(body []byte) []byte {
