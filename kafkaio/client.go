@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
@@ -108,7 +109,11 @@ func (c ClientConfig) Validate() error {
 }
 
 // Options turns the configuration into franz-go client options.
-func (c ClientConfig) Options() ([]kgo.Opt, error) {
+func (c ClientConfig) Options() ([]kgo.Opt, error) { return c.options(nil) }
+
+// options is Options; a non-nil wrap wraps every broker connection (after
+// TLS, so that it sees the protocol's bytes).
+func (c ClientConfig) options(wrap func(net.Conn) net.Conn) ([]kgo.Opt, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -124,7 +129,13 @@ func (c ClientConfig) Options() ([]kgo.Opt, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, kgo.DialTLSConfig(tc))
+		if wrap == nil {
+			opts = append(opts, kgo.DialTLSConfig(tc))
+		} else {
+			opts = append(opts, kgo.Dialer(wrappedDialer(tc, wrap)))
+		}
+	} else if wrap != nil {
+		opts = append(opts, kgo.Dialer(wrappedDialer(nil, wrap)))
 	}
 	if c.SASL.Mechanism != "" {
 		m, err := c.SASL.mechanism()

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -54,7 +56,13 @@ type SessionConfig struct {
 	// reported as revoked). They must not block and must not call End.
 	OnAssigned func(partitions []int32)
 	OnRevoked  func(partitions []int32)
-	Logger     *slog.Logger
+	// OnConcurrentTransactions, when set, is called (from the client's
+	// connection goroutines; it must not block) with the number of
+	// partitions a produce response answered CONCURRENT_TRANSACTIONS: the
+	// previous transaction was still completing there, and the client
+	// retries those batches.
+	OnConcurrentTransactions func(partitions int)
+	Logger                   *slog.Logger
 	// Hooks are franz-go hooks, such as the kprom metrics plugin.
 	Hooks []kgo.Hook
 }
@@ -89,6 +97,12 @@ type Session struct {
 	slab      recordSlab
 	promiseFn func(*kgo.Record, error)
 
+	// revokedSinceEnd is set by the revoke and loss callbacks (franz-go's
+	// group goroutine); polledSinceEnd reports records handed out since
+	// the last End (loop goroutine only). See settleRevoke.
+	revokedSinceEnd atomic.Bool
+	polledSinceEnd  bool
+
 	// highWatermarks are the input partitions' latest high watermarks,
 	// as the last fetches reported them (for the lag metric).
 	highWatermarks map[int32]int64
@@ -109,7 +123,11 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.Group == "" || cfg.TransactionalID == "" || cfg.InputTopic == "" {
 		return nil, errors.New("session needs a group, a transactional id and an input topic")
 	}
-	opts, err := cfg.Client.Options()
+	var wrap func(net.Conn) net.Conn
+	if cfg.OnConcurrentTransactions != nil {
+		wrap = func(c net.Conn) net.Conn { return watchProduce(c, cfg.OnConcurrentTransactions) }
+	}
+	opts, err := cfg.Client.options(wrap)
 	if err != nil {
 		return nil, err
 	}
@@ -171,22 +189,26 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 			}
 		}))
 	}
-	if cfg.OnRevoked != nil {
-		revoked := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-			if ps := m[topic]; len(ps) > 0 {
-				cfg.OnRevoked(ps)
-			}
-		}
-		opts = append(opts, kgo.OnPartitionsRevoked(revoked), kgo.OnPartitionsLost(revoked))
+	s := &Session{
+		input: cfg.InputTopic, group: cfg.Group, instance: cfg.InstanceID, client: cfg.Client,
+		highWatermarks: make(map[int32]int64),
 	}
+	revoked := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		ps := m[topic]
+		if len(ps) == 0 {
+			return
+		}
+		s.revokedSinceEnd.Store(true)
+		if cfg.OnRevoked != nil {
+			cfg.OnRevoked(ps)
+		}
+	}
+	opts = append(opts, kgo.OnPartitionsRevoked(revoked), kgo.OnPartitionsLost(revoked))
 	gts, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka session: %w", err)
 	}
-	s := &Session{
-		gts: gts, input: cfg.InputTopic, group: cfg.Group, instance: cfg.InstanceID, client: cfg.Client,
-		highWatermarks: make(map[int32]int64),
-	}
+	s.gts = gts
 	s.promiseFn = s.promise
 	return s, nil
 }
@@ -195,6 +217,11 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 // order. ctx bounds the wait for records; a ctx that ends is not an error.
 // It returns the fetch errors other than ctx's end, joined.
 func (s *Session) Poll(ctx context.Context, max int, fn func(InRecord)) error {
+	if !s.polledSinceEnd && s.revokedSinceEnd.Load() {
+		if err := s.settleRevoke(ctx); err != nil {
+			return err
+		}
+	}
 	fetches := s.gts.PollRecords(ctx, max)
 	if fetches.IsClientClosed() {
 		return kgo.ErrClientClosed
@@ -209,6 +236,9 @@ func (s *Session) Poll(ctx context.Context, max int, fn func(InRecord)) error {
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		if p.Topic == s.input && p.HighWatermark >= 0 {
 			s.highWatermarks[p.Partition] = p.HighWatermark
+		}
+		if len(p.Records) > 0 {
+			s.polledSinceEnd = true
 		}
 		for _, r := range p.Records {
 			fn(fromKgo(r))
@@ -352,6 +382,11 @@ func IsSizeRefusal(err error) bool {
 // rebalanced (or commit was false): the consumer has been rewound to the
 // last committed offsets and processing can simply continue.
 func (s *Session) End(ctx context.Context, commit bool) (committed bool, err error) {
+	// Cleared before franz-go clears its own mark: a revoke from here on
+	// is seen by the next window (as a mark franz-go may have cleared
+	// already, which costs one needless settleRevoke).
+	s.revokedSinceEnd.Store(false)
+	s.polledSinceEnd = false
 	try := kgo.TransactionEndTry(commit)
 	if commit {
 		// Flush first so a delivery error turns the commit into an abort
@@ -381,6 +416,28 @@ func (s *Session) End(ctx context.Context, commit bool) (committed bool, err err
 		return false, err
 	}
 	return committed, nil
+}
+
+// settleRevoke forgets a revoke that happened while this session held no
+// polled record. franz-go marks a revoke (or a loss) as failing the
+// session's next commit, and clears the mark only when a transaction
+// ends: a window that began after the rebalance, reading only partitions
+// still owned, would be aborted and its records read again. The mark
+// protects records polled from a partition before it was revoked; with
+// none polled since the last End there are none, and the partitions given
+// up are no longer fetched (franz-go drops their buffered fetches before
+// the revoke callback). Ending the session's empty transaction clears the
+// mark; it also rewinds the consumer to the committed offsets, which is
+// where it stands already.
+func (s *Session) settleRevoke(ctx context.Context) error {
+	s.revokedSinceEnd.Store(false)
+	if _, err := s.gts.End(ctx, kgo.TryAbort); err != nil {
+		if ctx.Err() != nil {
+			return nil // the poll's wait ended; nothing was polled, nothing to undo
+		}
+		return fmt.Errorf("settle revoked partitions: %w", err)
+	}
+	return nil
 }
 
 // Close closes the client. With leave, the member also leaves the group so

@@ -17,6 +17,8 @@ type metrics struct {
 	transactions  *prometheus.CounterVec
 	retries       prometheus.Counter
 	stageSeconds  *prometheus.HistogramVec
+	commitSeconds prometheus.Histogram
+	concurrentTxn prometheus.Counter
 	endToEnd      prometheus.Histogram
 	windowEvents  prometheus.Histogram
 	buffered      prometheus.Gauge
@@ -81,6 +83,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		stageSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "eventproc_stage_duration_seconds", Help: "Time one window spent in each stage (intake, classify, enrich, order, encode, publish).", Buckets: stageBuckets,
 		}, []string{"stage"}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "eventproc_commit_duration_seconds", Help: "Time from the end of a window's processing to its transaction commit returning: flushing the produced records, committing the offsets and ending the transaction.", Buckets: latencyBuckets,
+		}),
+		concurrentTxn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "eventproc_concurrent_transactions_retries_total", Help: "Produce batches (one per partition) the broker answered CONCURRENT_TRANSACTIONS, because the previous transaction was still completing there; the client retries each after a metadata refresh.",
+		}),
 		endToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "eventproc_end_to_end_latency_seconds", Help: "Input record timestamp to commit of the window that published it.", Buckets: latencyBuckets,
 		}),
@@ -121,7 +129,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "eventproc_key_mismatch_total", Help: "Accepted input records whose key is not their source_id (misrouted: per-source state and sequence numbers split across partitions), per input partition, in committed windows.",
 		}, []string{"partition"}),
 	}
-	all := []prometheus.Collector{m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds,
+	all := []prometheus.Collector{m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds, m.commitSeconds, m.concurrentTxn,
 		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs,
 		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch}
 	for i, c := range all {

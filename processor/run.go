@@ -225,22 +225,23 @@ const sharedOutputLookback = 16
 
 func (r *runner) newSession() error {
 	s, err := kafkaio.NewSession(kafkaio.SessionConfig{
-		Client:              r.cfg.Client,
-		Group:               r.cfg.Group,
-		TransactionalID:     r.cfg.TransactionalID(),
-		InputTopic:          r.cfg.InputTopic,
-		InstanceID:          r.cfg.InstanceID,
-		SessionTimeout:      r.cfg.SessionTimeout,
-		TransactionTimeout:  r.cfg.TransactionTimeout,
-		FetchMaxWait:        250 * time.Millisecond,
-		FetchMaxBytes:       r.cfg.FetchMaxBytes,
-		MaxBufferedRecords:  4*r.cfg.WindowMaxEvents + 1024,
-		BatchMaxBytes:       r.limits.BatchMaxBytes(r.plan()),
-		BrokerMaxWriteBytes: int32(min(max(100<<20, r.limits.Largest()+1<<20), 1<<30)),
-		OnAssigned:          r.assign.assigned,
-		OnRevoked:           r.assign.revoke,
-		Logger:              r.log,
-		Hooks:               r.cfg.Hooks,
+		Client:                   r.cfg.Client,
+		Group:                    r.cfg.Group,
+		TransactionalID:          r.cfg.TransactionalID(),
+		InputTopic:               r.cfg.InputTopic,
+		InstanceID:               r.cfg.InstanceID,
+		SessionTimeout:           r.cfg.SessionTimeout,
+		TransactionTimeout:       r.cfg.TransactionTimeout,
+		FetchMaxWait:             250 * time.Millisecond,
+		FetchMaxBytes:            r.cfg.FetchMaxBytes,
+		MaxBufferedRecords:       4*r.cfg.WindowMaxEvents + 1024,
+		BatchMaxBytes:            r.limits.BatchMaxBytes(r.plan()),
+		BrokerMaxWriteBytes:      int32(min(max(100<<20, r.limits.Largest()+1<<20), 1<<30)),
+		OnAssigned:               r.assign.assigned,
+		OnRevoked:                r.assign.revoke,
+		OnConcurrentTransactions: func(n int) { r.m.concurrentTxn.Add(float64(n)) },
+		Logger:                   r.log,
+		Hooks:                    r.cfg.Hooks,
 	})
 	if err != nil {
 		return err
@@ -487,6 +488,7 @@ func (r *runner) publish(ctx context.Context) error {
 		return errCrashed
 	}
 	committed, err := r.sess.End(ctx, true)
+	commitTook := r.cfg.Clock().Sub(start)
 	if err != nil {
 		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.stateful() && r.handleRefused(windowID, re) {
 			return errRefusedRetry
@@ -501,6 +503,7 @@ func (r *runner) publish(ctx context.Context) error {
 		r.log.Info("window aborted by a rebalance; its records will be reprocessed", "window", windowID, "records", len(r.recs))
 		return nil
 	}
+	r.m.commitSeconds.Observe(commitTook.Seconds())
 	r.work.commit()
 	r.forgetRefused()
 	r.probeLimit = 0
