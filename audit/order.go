@@ -80,7 +80,7 @@ func (a *auditor) checkPartition(outs []decodedOutput) {
 	}
 }
 
-// mergeCompare is contract section 5's merge order, written here
+// mergeCompare is the contract's (docs/contract.md) merge order, written here
 // independently of package ordering: priority (CRITICAL first), then
 // source_id byte-wise ascending, then sequence ascending.
 func mergeCompare(x, y *decodedOutput) int {

@@ -126,7 +126,7 @@ func (p *proc) wait(t *testing.T, d time.Duration) exit {
 	return exit{code: ws.ExitStatus()}
 }
 
-// stop sends SIGTERM and requires the graceful exit 0 of contract section 6.
+// stop sends SIGTERM and requires the graceful exit 0 of the contract (docs/contract.md).
 func (p *proc) stop(t *testing.T, d time.Duration) {
 	t.Helper()
 	p.signal(t, syscall.SIGTERM)

@@ -6,8 +6,8 @@ import (
 )
 
 // Features is everything classification may see. It holds the metadata
-// summary, never raw metadata: the type system enforces the seed's
-// "no raw access".
+// summary, never raw metadata: the type system enforces the rule that
+// classification has no raw access to metadata.
 type Features struct {
 	Priority event.Priority
 	// Load is load_indicator, expected in [0, 1]; NaN counts as 0.
@@ -39,7 +39,7 @@ type Result struct {
 	Scores [event.NumCategories]float64
 }
 
-// The default factor weights of the seed's multi-factor scoring. They sum to 1, so
+// The default factor weights of the multi-factor scoring. They sum to 1, so
 // the scores of a Result sum to 1 and the winner's score is its confidence.
 const (
 	// priorityWeight: the producer's own urgency claim is the strongest
@@ -66,7 +66,7 @@ const (
 // nothing.
 const tieTolerance = 1e-9
 
-// Load thresholds of the seed.
+// Default load thresholds.
 const (
 	// loadAlertThreshold: above it the system is saturated; such events
 	// are monitoring or alert traffic (seed: > 0.8).
@@ -80,7 +80,7 @@ const (
 // TRANSACTION evidence grows linearly; outside it is all or nothing.
 const (
 	// complexityLow: at or below it metadata is too plain to say anything
-	// (a flat object with a few strings scores about 0.1, the seed's
+	// (a flat object with a few strings scores about 0.1, the contract's
 	// example with one nested object about 0.2).
 	complexityLow = 0.3
 	// complexityHigh: at or above it metadata is as rich as typical
@@ -101,7 +101,7 @@ var uniform = distribution{0.2, 0.2, 0.2, 0.2, 0.2}
 var (
 	// LOW priority argues against ALERT and is neutral among the rest.
 	priorityLow = distribution{0.25, 0.25, 0.25, 0.25, 0}
-	// MEDIUM is the default priority (contract section 2): no evidence.
+	// MEDIUM is the default priority (docs/contract.md): no evidence.
 	priorityMedium = uniform
 	// HIGH points at SYSTEM (seed), with some weight on ALERT because a
 	// high-priority event is closer to an alert than a low one.

@@ -9,7 +9,7 @@ type sourceKeyword struct {
 	category event.Category
 }
 
-// sourceKeywords are the default keywords: the seed's keywords (alert, user, monitor, system) plus
+// sourceKeywords are the default keywords: the four base keywords (alert, user, monitor, system) plus
 // transaction words and a few near synonyms, chosen because they are how
 // services are commonly named. Substring matching is deliberate: "users",
 // "user_svc" and "UserService" all match "user"; the price is rare false

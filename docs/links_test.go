@@ -66,7 +66,7 @@ func TestCheckLinksFindsProblems(t *testing.T) {
 			"[ok](docs/a.md) [ok](docs/a.md#the-section-make-it) [ok](#top) [dir](deploy/k8s) [ok](docs/b.md \"title\")\n" +
 			"[missing](docs/none.md)\n" +
 			"[bad anchor](docs/a.md#nope)\n" +
-			"[escapes](../shared/x.md)\n" +
+			"[escapes](../elsewhere/x.md)\n" +
 			"[web](https://example.com/)\n" +
 			"`[in code](nowhere.md)`\n" +
 			"```\n[in a block](nowhere.md)\n```\n" +
@@ -78,7 +78,7 @@ func TestCheckLinksFindsProblems(t *testing.T) {
 	want := []string{
 		"README.md: link docs/none.md: no such file in the repository",
 		"README.md: link docs/a.md#nope: docs/a.md has no heading with anchor #nope",
-		"README.md: link ../shared/x.md points outside the repository",
+		"README.md: link ../elsewhere/x.md points outside the repository",
 		"README.md: link https://example.com/ points outside the repository (only relative links to files of the repository are allowed)",
 		"README.md: link docs/gone.md: no such file in the repository",
 		"docs/a.md: link #b: docs/a.md has no heading with anchor #b",

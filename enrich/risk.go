@@ -5,7 +5,7 @@ import (
 	"github.com/eventproc/eventproc/internal/unit"
 )
 
-// riskTermWeight is the weight of each of the seed's four risk terms:
+// riskTermWeight is the weight of each of the four risk terms:
 // risk = ¼·priority + ¼·load + ¼·complexity + ¼·category bonus.
 const riskTermWeight = 0.25
 
@@ -34,7 +34,7 @@ const (
 	categoryBonusMonitoring = 0.2
 )
 
-// RiskScore is the seed's risk formula, in [0, 1]: the mean of the priority
+// RiskScore is the risk formula, in [0, 1]: the mean of the priority
 // level, the load, the metadata complexity and the category bonus. Load and
 // complexity are clamped to [0, 1] (NaN counts as 0); an undefined priority
 // or category contributes 0.

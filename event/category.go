@@ -3,7 +3,7 @@ package event
 // Category is the class classification assigns to an event.
 type Category uint8
 
-// The five categories of contract section 4. The numeric order is the
+// The five categories of the contract (docs/contract.md). The numeric order is the
 // classifier's deterministic tie-break order.
 const (
 	CategorySystem Category = iota

@@ -1,6 +1,6 @@
 package event
 
-// Event is one accepted, normalised input event (contract section 2).
+// Event is one accepted, normalised input event (docs/contract.md).
 //
 // Byte-slice fields alias the decoder's buffers (the input record value or
 // the decoder's scratch space): they stay valid until the decoder that
@@ -77,7 +77,7 @@ type KindCounts struct {
 }
 
 // Derived holds the values enrichment and publishing compute for an event
-// (contract section 4, derived_fields, plus category and sequence number).
+// (docs/contract.md, derived_fields, plus category and sequence number).
 type Derived struct {
 	Category           Category
 	CategoryConfidence float64

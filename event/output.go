@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// Record header names of contract sections 3 and 4. They are wire names:
+// Record header names of the contract (docs/contract.md: dead letters, output records). They are wire names:
 // kafkaio writes them, the audit and `eventproc verify` read them.
 const (
 	// Lineage headers on every output record.
@@ -50,7 +50,7 @@ type OutputOptions struct {
 	RulesVersion string
 }
 
-// AppendOutput appends the output JSON object (contract section 4) for ev
+// AppendOutput appends the output JSON object (docs/contract.md) for ev
 // with derived values d to dst and returns the extended slice. It
 // allocates only when dst has to grow, so a reused buffer makes encoding
 // allocation-free.

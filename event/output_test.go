@@ -14,7 +14,7 @@ import (
 	"github.com/eventproc/eventproc/internal/golden"
 )
 
-// contractExample is the event of contract section 4's example.
+// contractExample is the event of the contract's (docs/contract.md) example.
 func contractExample() (*Event, *Derived, OutputOptions) {
 	ev := &Event{
 		EventID:    []byte("evt-001"),

@@ -4,7 +4,7 @@ package event
 // first key: a higher value is published first within a window.
 type Priority uint8
 
-// The four priorities of contract section 2, lowest first.
+// The four priorities of the contract (docs/contract.md), lowest first.
 const (
 	PriorityLow Priority = iota
 	PriorityMedium

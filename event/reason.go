@@ -4,7 +4,7 @@ package event
 // part of the contract (section 3) and are used as metric labels.
 type Reason uint8
 
-// The rejection reasons of contract section 3.
+// The rejection reasons of the contract (docs/contract.md).
 const (
 	ReasonInvalidJSON Reason = iota
 	ReasonNotAnObject

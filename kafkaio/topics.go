@@ -12,7 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// TopicPlan names the topics one processor needs (contract section 1).
+// TopicPlan names the topics one processor needs (docs/contract.md).
 type TopicPlan struct {
 	Input, Output, DLQ, Changelog string
 	// CreateMissing creates missing output and DLQ topics with the input's

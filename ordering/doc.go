@@ -1,6 +1,6 @@
 // Package ordering owns the global merge order of a window (contract
 // section 5) and the per-output-partition publish sequence
-// (global_publish_sequence, contract section 4): how events are compared,
+// (global_publish_sequence, docs/contract.md): how events are compared,
 // how a window is sorted, and how the publish counter is numbered and
 // encoded for the state changelog.
 //

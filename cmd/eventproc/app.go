@@ -99,7 +99,7 @@ func setUsageErrorHandler(cmd *cli.Command) {
 }
 
 // envVars returns the environment variable that also sets a flag:
-// EVENTPROC_ and the flag name in upper snake case (contract section 6).
+// EVENTPROC_ and the flag name in upper snake case (docs/contract.md).
 func envVars(flag string) []string {
 	return []string{"EVENTPROC_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
 }

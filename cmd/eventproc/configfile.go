@@ -11,7 +11,7 @@ import (
 	"github.com/eventproc/eventproc/internal/flagfile"
 )
 
-// Flags of the run command's configuration file (issue 5). The file is
+// Flags of the run command's configuration file. The file is
 // YAML whose keys are run's flag names; precedence, highest first:
 // command-line flag > EVENTPROC_* environment variable > file > default.
 // altsrc gives that order: it applies a file value only to a flag that is

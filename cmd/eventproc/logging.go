@@ -27,7 +27,7 @@ func logFlags() []cli.Flag {
 
 const categoryOperations = "Operations"
 
-// newLogger builds the structured logger of contract section 7: JSON
+// newLogger builds the structured logger of the contract (docs/contract.md): JSON
 // unless w is a terminal (or --log-format says otherwise).
 func newLogger(c *cli.Context, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level

@@ -1,6 +1,6 @@
 // Command eventproc is the exactly-once Kafka stream processor and its
 // development tools: an embedded broker, a load generator and a committed-
-// records tail (contract section 6). This package only wires flags to the
+// records tail (docs/contract.md). This package only wires flags to the
 // packages that do the work.
 package main
 

@@ -207,7 +207,7 @@ func total(m map[string]float64) float64 {
 	return s
 }
 
-// TestOpsEndpointsDuringARun is issue 5's integration test: /readyz is 503
+// TestOpsEndpointsDuringARun is the operations integration test: /readyz is 503
 // with a reason until this member owns partitions and has restored their
 // state, then 200; /healthz is 200; the published and dead-lettered
 // counters scraped from /metrics equal what the output and DLQ topics

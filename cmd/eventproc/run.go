@@ -27,7 +27,7 @@ import (
 	"github.com/eventproc/eventproc/processor"
 )
 
-// Names of the run command's flags (contract section 6).
+// Names of the run command's flags (docs/contract.md).
 const (
 	flagInputTopic         = "input-topic"
 	flagOutputTopic        = "output-topic"

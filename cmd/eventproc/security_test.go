@@ -28,7 +28,7 @@ func startSCRAMBroker(t *testing.T, mech, user, password string, topics ...strin
 	return c.ListenAddrs()[0]
 }
 
-// TestRunWithSCRAM is issue 5's security test: against a broker that
+// TestRunWithSCRAM is the security test: against a broker that
 // requires SCRAM, `eventproc run` with the password in
 // $EVENTPROC_SASL_PASSWORD processes records; with a wrong password it
 // exits non-zero on its own (no endless retry) with an error that names the

@@ -43,7 +43,7 @@ func TestReportJSONKeys(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	// The keys scripts rely on (issue 6).
+	// The keys scripts rely on.
 	for _, k := range []string{"events", "events_per_sec", "passthrough_events_per_sec", "ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, b)

@@ -1,7 +1,7 @@
-// Package gen generates realistic input events (contract section 2) for load
+// Package gen generates realistic input events (docs/contract.md) for load
 // tests, demos and benchmarks: a deterministic, seeded stream of JSON values
 // keyed by source_id, with a configurable share of deliberately malformed
-// records covering every rejection reason of contract section 3.
+// records covering every rejection reason of the contract (docs/contract.md).
 //
 // It owns nothing but the byte layout of generated records. It must not
 // import Kafka: callers hand the records to whatever transport they use.

@@ -15,7 +15,7 @@ import (
 
 var fixedClock = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC) }
 
-// classify is an independent reading of contract sections 2-3, written with
+// classify is an independent reading of the contract's input and rejection rules (docs/contract.md), written with
 // encoding/json: the test oracle for what eventproc must answer for a value.
 // ok is true for an acceptable event.
 func classify(t *testing.T, v []byte) (reason event.Reason, ok bool) {
