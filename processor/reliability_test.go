@@ -342,3 +342,26 @@ func TestRunFailingMemberIsNotReady(t *testing.T) {
 		t.Fatalf("consumer lag %v before any commit, want the backlog", got)
 	}
 }
+
+// TestRunIdleMemberSaysWhyItIsNotReady: a member that joins a group whose
+// only partition another member owns is not ready, and its reason says
+// why and for how long a departed member may keep partitions.
+func TestRunIdleMemberSaysWhyItIsNotReady(t *testing.T) {
+	h := newHarness(t, 1)
+	h.produce(100)
+	a := h.start("a", smallWindows)
+	waitReady(t, a)
+	b := h.start("b", smallWindows)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ok, reason := b.health.Ready()
+		if !ok && strings.Contains(reason, "no partitions assigned yet") && strings.Contains(reason, "session timeout (6s here)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readiness of a member without partitions: ok=%v %q", ok, reason)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.assertExactlyOnce(h.awaitAll(60 * time.Second))
+}

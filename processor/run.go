@@ -280,7 +280,7 @@ func (r *runner) loop(ctx context.Context) error {
 			if err := r.newSession(); err != nil {
 				return err
 			}
-			r.setReady(false, "joining group "+r.cfg.Group)
+			r.setReady(false, fmt.Sprintf("joining group %s (a rebalance waits up to the session timeout, %s here, for a member that stopped without leaving)", r.cfg.Group, r.cfg.SessionTimeout))
 		}
 		stop, err := r.window(ctx, hard)
 		if errors.Is(err, errRefusedRetry) {
@@ -434,7 +434,7 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	}
 	switch {
 	case len(owned) == 0:
-		r.setReady(false, "no partitions assigned yet")
+		r.setReady(false, fmt.Sprintf("no partitions assigned yet: group %s is rebalancing, or every partition is owned by other members; a member that stopped without leaving keeps its partitions until its session timeout (%s here) passes", r.cfg.Group, r.cfg.SessionTimeout))
 	case pending > 0:
 		r.setReady(false, fmt.Sprintf("partitions %v (%d of %d owned) waiting for stable committed offsets (a previous owner's transaction is open) before restoring state", missing, pending, len(owned)))
 	default:
