@@ -46,7 +46,7 @@ func TestComposeServices(t *testing.T) {
 	for name := range p.Services {
 		names = append(names, name)
 	}
-	for _, want := range []string{"kafka", "topic-init", "eventproc", "producer", "prometheus", "grafana"} {
+	for _, want := range []string{"kafka", "topic-init", "eventproc", "producer", "ingest", "prometheus", "grafana"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("service %q missing (have %v)", want, names)
 		}
