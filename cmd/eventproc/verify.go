@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/internal/kafkatool"
-	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/rederive"
 )
@@ -177,7 +174,8 @@ func runVerify(c *cli.Context) error {
 			return err
 		}
 	}
-	report, err := auditByPartition(ctx, c.App.ErrWriter, cfg)
+	opts := audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing}
+	report, err := kafkatool.AuditTopics(ctx, cfg.client, cfg.input, cfg.output, cfg.dlq, opts, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
@@ -192,86 +190,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	if !report.OK() {
-		return fmt.Errorf("%w: %s", errViolations, violationSummary(report))
+		return fmt.Errorf("%w: %s", errViolations, report.Summary())
 	}
 	return nil
-}
-
-// auditByPartition audits the three topics one partition number at a
-// time, reading the input, output and DLQ partitions of that number
-// concurrently as streams, so memory is bounded by the number of sources
-// and a window's worth of records, not by the size of the topics. On a
-// terminal it shows how many input records are audited.
-func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (audit.Report, error) {
-	stream := audit.NewStream(audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
-	var bar *progress.Reporter
-	if progress.IsTerminal(stderr) {
-		total, err := kafkatool.CountRecords(ctx, cfg.client, cfg.input)
-		if err != nil {
-			return audit.Report{}, err
-		}
-		bar = progress.New(stderr, "audited input records", total)
-		barCtx, stopBar := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { // redraws the line; exits when the audit ends
-			defer close(done)
-			bar.Run(barCtx)
-		}()
-		defer func() { stopBar(); <-done; bar.Done() }()
-	}
-	topics := []string{cfg.input, cfg.output, cfg.dlq}
-	parts, err := kafkatool.PartitionNumbers(ctx, cfg.client, topics)
-	if err != nil {
-		return audit.Report{}, err
-	}
-	for _, p := range parts {
-		if err := auditPartition(ctx, cfg, stream, p, bar); err != nil {
-			return audit.Report{}, fmt.Errorf("read topics %s, %s, %s: partition %d: %w", cfg.input, cfg.output, cfg.dlq, p, err)
-		}
-	}
-	return stream.Report(), nil
-}
-
-// auditPartition opens partition p of the three topics and streams them
-// through the audit.
-func auditPartition(ctx context.Context, cfg verifyConfig, stream *audit.Stream, p int32, bar *progress.Reporter) error {
-	var readers [3]audit.RecordReader
-	for i, topic := range []string{cfg.input, cfg.output, cfg.dlq} {
-		r, err := kafkaio.OpenPartition(ctx, cfg.client, topic, p)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		readers[i] = kafkatool.AuditReader(r)
-	}
-	in := readers[0]
-	if bar != nil {
-		in = countingReader{in, bar}
-	}
-	return stream.ReadPartition(ctx, p, in, readers[1], readers[2])
-}
-
-// countingReader advances the progress bar by one per input record read.
-type countingReader struct {
-	audit.RecordReader
-	bar *progress.Reporter
-}
-
-func (c countingReader) Next(ctx context.Context) (audit.Record, bool, error) {
-	rec, ok, err := c.RecordReader.Next(ctx)
-	if ok {
-		c.bar.Add(1)
-	}
-	return rec, ok, err
-}
-
-// violationSummary is "loss 2, duplicate 1": the kinds found and their counts.
-func violationSummary(r audit.Report) string {
-	var parts []string
-	for _, k := range audit.Kinds() {
-		if n := r.Count(k); n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", k, n))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
