@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -54,6 +55,20 @@ func OpsHandler(gatherer prometheus.Gatherer, h *Health) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	return mux
+}
+
+// WithPprof adds Go's profiler (net/http/pprof) under /debug/pprof/ to
+// the ops handler, for profiling a running member
+// (go tool pprof http://ADDR/debug/pprof/profile?seconds=30).
+func WithPprof(ops http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", ops)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

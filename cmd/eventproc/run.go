@@ -5,13 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -23,6 +19,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )
@@ -211,7 +208,7 @@ func runConfigFrom(c *cli.Context) (processor.Config, error) {
 		errs = append(errs, err)
 	}
 	if addr := c.String(flagMetricsAddr); addr != "" {
-		if err := checkListenAddr(addr); err != nil {
+		if err := config.CheckListenAddr(addr); err != nil {
 			errs = append(errs, fmt.Errorf("--%s %q: %w", flagMetricsAddr, addr, err))
 		}
 	} else if c.Bool(flagPprof) {
@@ -257,8 +254,12 @@ func runAction(c *cli.Context) error {
 		defer stopOps()
 		return processor.Run(ctx, cfg)
 	})
+	ops := processor.OpsHandler(reg, health)
+	if c.Bool(flagPprof) {
+		ops = processor.WithPprof(ops)
+	}
 	g.Go(func() error { // the ops server; exits when the processor stops
-		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), opsHandler(reg, health, c.Bool(flagPprof))); err != nil {
+		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), ops); err != nil {
 			return fmt.Errorf("--%s %s: %w", flagMetricsAddr, c.String(flagMetricsAddr), err)
 		}
 		return nil
@@ -291,38 +292,6 @@ func explainAuthError(err error, sasl kafkaio.SASLConfig) error {
 			err, check, flagTLSEnabled)
 	}
 	return err
-}
-
-// checkListenAddr checks a host:port (or :port) listen address without
-// listening: the port must be a number from 0 to 65535 (0 picks a free one).
-func checkListenAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("want host:port or :port: %w", err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
-	}
-	return nil
-}
-
-// opsHandler is the metrics listener's handler; with withPprof it also
-// serves net/http/pprof under /debug/pprof/, for profiling a running
-// member (go tool pprof http://ADDR/debug/pprof/profile?seconds=30).
-func opsHandler(reg prometheus.Gatherer, health *processor.Health, withPprof bool) http.Handler {
-	ops := processor.OpsHandler(reg, health)
-	if !withPprof {
-		return ops
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", ops)
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit: the garbage
