@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/eventproc/eventproc/internal/cliargs"
 )
 
 // newApp builds the command line with injected output streams, so that tests
@@ -38,7 +40,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	}
 	for _, cmd := range app.Commands {
 		setUsageErrorHandler(cmd)
-		rejectArguments(cmd)
+		cliargs.RejectArguments(cmd, asUsageError)
 	}
 	return app
 }

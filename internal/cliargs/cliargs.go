@@ -1,22 +1,27 @@
-package main
+// Package cliargs guards a urfave/cli command line against stray
+// positional arguments, which the flag parser would otherwise take as the
+// end of the flags, silently dropping every flag after them.
+package cliargs
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 )
 
-// rejectArguments makes cmd (and its subcommands) refuse positional
-// arguments unless it declares some in ArgsUsage. The flag parser stops at
-// the first word that is not a flag, so every flag after a stray word would
-// otherwise be dropped without a sound: `--create-topics false
-// --metrics-addr :1` would run with create-topics true and the default
-// metrics address. The check runs before the command's own Before (which
-// reads the --config file), so nothing acts on a half-parsed command line.
-func rejectArguments(cmd *cli.Command) {
+// RejectArguments makes cmd (and its subcommands) refuse positional
+// arguments unless it declares some in ArgsUsage; wrap marks the error
+// (as a usage mistake, say). The flag parser stops at the first word that
+// is not a flag, so every flag after a stray word would otherwise be
+// dropped without a sound: `--create-topics false --metrics-addr :1`
+// would run with create-topics true and the default metrics address. The
+// check runs before the command's own Before (which reads the --config
+// file), so nothing acts on a half-parsed command line.
+func RejectArguments(cmd *cli.Command, wrap func(error) error) {
 	for _, sub := range cmd.Subcommands {
-		rejectArguments(sub)
+		RejectArguments(sub, wrap)
 	}
 	if cmd.ArgsUsage != "" {
 		return
@@ -24,7 +29,7 @@ func rejectArguments(cmd *cli.Command) {
 	before := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
 		if c.NArg() > 0 {
-			return strayArgumentError(c, c.Args().Slice())
+			return wrap(strayArgumentError(c, c.Args().Slice()))
 		}
 		if before != nil {
 			return before(c)
@@ -53,7 +58,7 @@ func strayArgumentError(c *cli.Context, args []string) error {
 	} else {
 		msg += ": write a flag's value as --flag=value or --flag value, and quote values that contain spaces"
 	}
-	return usageErrorf("%s", msg)
+	return errors.New(msg)
 }
 
 func isBoolWord(s string) bool {
