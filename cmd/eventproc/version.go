@@ -31,22 +31,7 @@ func versionCommand() *cli.Command {
 				enc := json.NewEncoder(c.App.Writer)
 				return enc.Encode(v)
 			}
-			w := c.App.Writer
-			fmt.Fprintf(w, "eventproc %s\n", v.Version)
-			if v.Commit != "" {
-				modified := ""
-				if v.Modified {
-					modified = " (uncommitted changes)"
-				}
-				fmt.Fprintf(w, "commit:   %s%s %s\n", v.Commit, modified, v.CommitTime)
-			} else {
-				fmt.Fprintf(w, "commit:   unknown (built without VCS information)\n")
-			}
-			fmt.Fprintf(w, "go:       %s\n", v.GoVersion)
-			fmt.Fprintf(w, "franz-go: %s\n", v.FranzGo)
-			if v.KfakeModule != "" {
-				fmt.Fprintf(w, "kfake:    %s\n", v.KfakeModule)
-			}
+			v.WriteText(c.App.Writer)
 			return nil
 		},
 	}
