@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"strconv"
 
@@ -102,21 +101,8 @@ func runTail(c *cli.Context) error {
 		return err
 	}
 
-	out := bufio.NewWriter(c.App.Writer)
-	defer out.Flush()
-	limit, raw := c.Int64(flagCount), c.Bool(flagRaw)
-	var n int64
-	err = kafkatool.Tail(c.Context, cl, cfg, func(r kafkatool.TailRecord) bool {
-		if raw {
-			kafkatool.WriteRaw(out, r)
-		} else {
-			kafkatool.WritePretty(out, r)
-		}
-		// Flush per record: a person (or a pipe) is waiting for it.
-		_ = out.Flush()
-		n++
-		return limit == 0 || n < limit
-	})
+	raw := c.Bool(flagRaw)
+	n, err := kafkatool.PrintTail(c.Context, cl, cfg, c.App.Writer, raw, c.Int64(flagCount))
 	if !raw {
 		fmt.Fprintf(c.App.ErrWriter, "%d record(s) from %s\n", n, cfg.Topics[0])
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,34 @@ func TestTailMissingTopic(t *testing.T) {
 		func(kafkatool.TailRecord) bool { return true })
 	if err == nil {
 		t.Fatal("tail of a missing topic succeeded")
+	}
+}
+
+func TestPrintTailRawAndLimit(t *testing.T) {
+	addrs := startFakeCluster(t, 1, "out")
+	cl := newTestClient(t, addrs, kgo.TransactionalID("seed"))
+	produceTxn(t, cl, "out", 0, true, "v1", "v2", "v3")
+	produceTxn(t, cl, "out", 0, false, "x1")
+	cfg := kafkatool.TailConfig{Topics: []string{"out"}, FromStart: true, StopAtEnd: true}
+	for _, tt := range []struct {
+		limit int64
+		want  string
+		n     int64
+	}{
+		{0, "v1\nv2\nv3\n", 3},
+		{2, "v1\nv2\n", 2},
+	} {
+		var out strings.Builder
+		n, err := kafkatool.PrintTail(t.Context(), newTestClient(t, addrs, kafkatool.TailClientOpts()...), cfg, &out, true, tt.limit)
+		if err != nil || n != tt.n || out.String() != tt.want {
+			t.Errorf("limit %d: %d records, err %v, printed %q; want %d, %q", tt.limit, n, err, out.String(), tt.n, tt.want)
+		}
+	}
+	var out strings.Builder
+	if _, err := kafkatool.PrintTail(t.Context(), newTestClient(t, addrs, kafkatool.TailClientOpts()...), cfg, &out, false, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "--- out [0] @0  key k-v1") || strings.Contains(out.String(), "v2") {
+		t.Errorf("pretty output %q", out.String())
 	}
 }
