@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -97,22 +95,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// checkBrokers fails fast, naming the address and what to check, when the
-// seed brokers are down or are not Kafka; cl is the command's client (nil:
-// a short-lived one is made from cfg).
-func checkBrokers(ctx context.Context, cfg kafkaio.ClientConfig, cl *kgo.Client) error {
-	if cl == nil {
-		tmp, err := kafkaio.NewClient(cfg)
-		if err != nil {
-			return err
-		}
-		defer tmp.Close()
-		cl = tmp
-	}
-	tlsOrSASL := cfg.TLS.Enabled || cfg.TLS.CAFile != "" || cfg.TLS.CertFile != "" || cfg.SASL.Mechanism != ""
-	return preflight.Check(ctx, cl, cfg.Brokers, tlsOrSASL, preflight.DefaultTimeout)
 }
 
 // newPlainClient is a client without a group or consumed topics, for admin

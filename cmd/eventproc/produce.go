@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/kafkatool"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -112,7 +113,7 @@ func runProduce(c *cli.Context) error {
 		return err
 	}
 	defer cl.Close()
-	if err := checkBrokers(c.Context, cfg.client, cl); err != nil {
+	if err := preflight.CheckClient(c.Context, cfg.client, cl); err != nil {
 		return err
 	}
 

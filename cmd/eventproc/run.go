@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventproc/eventproc/internal/config"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )
@@ -235,7 +236,7 @@ func runAction(c *cli.Context) error {
 	} else if mb < 0 {
 		return usageErrorf("--%s must not be negative, got %d", flagMemoryLimitMB, mb)
 	}
-	if err := checkBrokers(c.Context, cfg.Client, nil); err != nil {
+	if err := preflight.CheckClient(c.Context, cfg.Client, nil); err != nil {
 		err = explainAuthError(err, cfg.Client.SASL)
 		log.Error("cannot start", "err", err)
 		return err

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/groupstatus"
+	"github.com/eventproc/eventproc/internal/preflight"
 )
 
 const (
@@ -60,7 +61,7 @@ func runStatus(c *cli.Context) error {
 	if c.Duration(flagStuckAfter) <= 0 {
 		return usageErrorf("--%s %s: must be positive", flagStuckAfter, c.Duration(flagStuckAfter))
 	}
-	if err := checkBrokers(c.Context, clientCfg, nil); err != nil {
+	if err := preflight.CheckClient(c.Context, clientCfg, nil); err != nil {
 		return err
 	}
 	cl, err := newPlainClient(opts)

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/kafkatool"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -97,7 +98,7 @@ func runTail(c *cli.Context) error {
 		return err
 	}
 	defer cl.Close()
-	if err := checkBrokers(c.Context, clientCfg, cl); err != nil {
+	if err := preflight.CheckClient(c.Context, clientCfg, cl); err != nil {
 		return err
 	}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/internal/kafkatool"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/rederive"
 )
@@ -163,7 +164,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkBrokers(c.Context, cfg.client, nil); err != nil {
+	if err := preflight.CheckClient(c.Context, cfg.client, nil); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context, cfg.timeout)

@@ -16,6 +16,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // DefaultTimeout bounds the whole check: a reachable broker answers in
@@ -75,6 +77,21 @@ type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 func Check(ctx context.Context, cl *kgo.Client, seeds []string, tlsOrSASL bool, timeout time.Duration) error {
 	var d net.Dialer
 	return check(ctx, d.DialContext, cl.Ping, seeds, tlsOrSASL, timeout)
+}
+
+// CheckClient is Check for a client configuration: cl is the command's
+// client, or nil for a short-lived one made from cfg.
+func CheckClient(ctx context.Context, cfg kafkaio.ClientConfig, cl *kgo.Client) error {
+	if cl == nil {
+		tmp, err := kafkaio.NewClient(cfg)
+		if err != nil {
+			return err
+		}
+		defer tmp.Close()
+		cl = tmp
+	}
+	tlsOrSASL := cfg.TLS.Enabled || cfg.TLS.CAFile != "" || cfg.TLS.CertFile != "" || cfg.SASL.Mechanism != ""
+	return Check(ctx, cl, cfg.Brokers, tlsOrSASL, DefaultTimeout)
 }
 
 func check(ctx context.Context, dial Dialer, ping func(context.Context) error, seeds []string, tlsOrSASL bool, timeout time.Duration) error {

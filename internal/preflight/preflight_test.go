@@ -12,6 +12,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 func closedPort(t *testing.T) string {
@@ -81,5 +83,30 @@ func TestCheckInterrupted(t *testing.T) {
 		func(context.Context) error { return nil }, []string{"127.0.0.1:1"}, false, time.Second)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Check = %v, want context.Canceled", err)
+	}
+}
+
+func TestCheckClient(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	up := kafkaio.ClientConfig{Brokers: cluster.ListenAddrs()}
+	if err := CheckClient(t.Context(), up, nil); err != nil {
+		t.Errorf("CheckClient(running broker, own client) = %v", err)
+	}
+	cl, err := kafkaio.NewClient(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := CheckClient(t.Context(), up, cl); err != nil {
+		t.Errorf("CheckClient(running broker, given client) = %v", err)
+	}
+	down := kafkaio.ClientConfig{Brokers: []string{closedPort(t)}}
+	var pe *Error
+	if err := CheckClient(t.Context(), down, nil); !errors.As(err, &pe) {
+		t.Errorf("CheckClient(closed port) = %v, want a *preflight.Error", err)
 	}
 }
