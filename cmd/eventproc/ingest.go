@@ -52,7 +52,7 @@ func ingestCommand() *cli.Command {
 			"/healthz, /readyz and /metrics are served on the same listener. SIGINT/SIGTERM finish the\n" +
 			"requests in flight and exit 0.",
 		Flags:  flags,
-		Before: configFileBefore(flags),
+		Before: configFileBefore(flags, flags),
 		Action: ingestAction,
 	}
 }

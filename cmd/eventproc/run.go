@@ -80,7 +80,7 @@ func runCommand() *cli.Command {
 			"named by --config (keys are flag names). Precedence: flag > environment > file > default.\n" +
 			"--check-config prints the effective settings and exits without connecting.",
 		Flags:  flags,
-		Before: configFileBefore(flags),
+		Before: configFileBefore(flags, flags),
 		Action: runAction,
 	}
 }

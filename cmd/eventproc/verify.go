@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/internal/kafkatool"
@@ -50,8 +49,11 @@ func verifyCommand() *cli.Command {
 			"processor's: give verify the same --config file, environment or flags as run.\n" +
 			"Prints a report naming the first offending records of each violation (or --json) and exits 1\n" +
 			"on any violation. Audit the topics of a quiet group (--wait-quiet): records still in flight count as lost.",
-		Flags:  flags,
-		Before: verifyConfigFileBefore(flags),
+		Flags: flags,
+		// run's configuration file: every key must be one of run's flags,
+		// and those verify has are applied, so that verify audits with
+		// exactly the settings the service used.
+		Before: configFileBefore(runCommandFlags(), flags),
 		Action: runVerify,
 	}
 }
@@ -83,26 +85,6 @@ func verifyFlags() []cli.Flag {
 		}
 	}
 	return flags
-}
-
-// verifyConfigFileBefore reads run's configuration file: every key must
-// be one of run's flags, and those verify has are applied to it, so that
-// verify audits with exactly the settings the service used.
-func verifyConfigFileBefore(own []cli.Flag) cli.BeforeFunc {
-	return func(c *cli.Context) error {
-		path := c.String(flagConfig)
-		if path == "" {
-			return nil
-		}
-		src, err := loadConfigFile(path, runCommandFlags())
-		if err != nil {
-			return asUsageError(err)
-		}
-		if err := altsrc.ApplyInputSourceValues(c, src, own); err != nil {
-			return usageErrorf("--%s %s: %w", flagConfig, path, err)
-		}
-		return nil
-	}
 }
 
 const categoryOutput = "Output"
