@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,33 +124,20 @@ func ingestConfigFrom(c *cli.Context) (ingest.Config, kafkaio.IngestProducerConf
 	if pc.DeliveryTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--%s must be positive, got %s", flagProduceTimeout, pc.DeliveryTimeout))
 	}
-	if (sc.TLSCertFile == "") != (sc.TLSKeyFile == "") {
-		errs = append(errs, fmt.Errorf("--%s and --%s must be given together", flagListenTLSCert, flagListenTLSKey))
+	if err := sc.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if _, _, err := net.SplitHostPort(c.String(flagListen)); err != nil {
 		errs = append(errs, fmt.Errorf("--%s %q: want host:port or :port: %w", flagListen, c.String(flagListen), err))
 	}
 	if path := c.String(flagAuthTokenFile); path != "" {
-		token, err := readToken(path)
+		token, err := ingest.ReadToken(path)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		cfg.AuthToken = token
 	}
 	return cfg, pc, sc, asUsageError(errors.Join(errs...))
-}
-
-// readToken reads the bearer token; its value never appears in a message.
-func readToken(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", flagAuthTokenFile, err)
-	}
-	token := bytes.TrimSpace(b)
-	if len(token) == 0 {
-		return nil, fmt.Errorf("--%s %s is empty: write the token into it, or drop the flag to disable authentication", flagAuthTokenFile, path)
-	}
-	return token, nil
 }
 
 func ingestAction(c *cli.Context) error {
