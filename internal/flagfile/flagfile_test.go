@@ -79,7 +79,10 @@ func TestBefore(t *testing.T) {
 		var brokers string
 		cmd := &cli.Command{Name: "cmd", Flags: append(apply, &cli.StringFlag{Name: "config"}),
 			Before: Before("config", known, apply, Rules{ListKeys: []string{"brokers"}, Command: "app cmd"}),
-			Action: func(c *cli.Context) error { events, brokers = c.Int("window-max-events"), c.String("brokers"); return nil }}
+			Action: func(c *cli.Context) error {
+				events, brokers = c.Int("window-max-events"), c.String("brokers")
+				return nil
+			}}
 		app := &cli.App{Name: "app", Commands: []*cli.Command{cmd}, ExitErrHandler: func(*cli.Context, error) {}}
 		err := app.Run(append([]string{"app", "cmd"}, tt.args...))
 		switch {
