@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/urfave/cli/v2"
@@ -274,25 +271,16 @@ func runAction(c *cli.Context) error {
 	return nil
 }
 
-// explainAuthError adds what to check when the brokers refused our
-// credentials. Kafka answers a failed SASL handshake with
-// SASL_AUTHENTICATION_FAILED; some brokers (and the embedded one) just
-// close the connection, which franz-go reports as EOF, so with SASL on an
-// EOF gets the same hint. The password itself is never part of the message.
+// explainAuthError adds what to check, naming the flags, when the brokers
+// refused our SASL credentials. The password itself is never part of the
+// message.
 func explainAuthError(err error, sasl kafkaio.SASLConfig) error {
 	if sasl.Mechanism == "" {
 		return err
 	}
 	check := fmt.Sprintf("check --%s %s, --%s %q and the password ($%s or --%s)",
 		flagSASLMechanism, sasl.Mechanism, flagSASLUser, sasl.User, saslPasswordEnv, flagSASLPasswordFile)
-	switch {
-	case errors.Is(err, kerr.SaslAuthenticationFailed):
-		return fmt.Errorf("%w: SASL authentication failed: %s", err, check)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
-		return fmt.Errorf("%w: the broker closed the connection, as it does when SASL authentication fails: %s (and --%s if the listener expects TLS)",
-			err, check, flagTLSEnabled)
-	}
-	return err
+	return preflight.ExplainAuthError(err, check, "--"+flagTLSEnabled)
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit: the garbage

@@ -10,8 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -157,6 +159,23 @@ func unwrapDial(err error) error {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
 		return op.Err
+	}
+	return err
+}
+
+// ExplainAuthError adds check, what to look at, to an error that says the
+// brokers refused the client's SASL credentials. Kafka answers a failed
+// SASL handshake with SASL_AUTHENTICATION_FAILED; some brokers (and the
+// embedded one) just close the connection, which franz-go reports as EOF,
+// so an EOF gets the same hint, and tlsHint (the TLS flag to try). Other
+// errors come back unchanged. Call it only for a client that uses SASL.
+func ExplainAuthError(err error, check, tlsHint string) error {
+	switch {
+	case errors.Is(err, kerr.SaslAuthenticationFailed):
+		return fmt.Errorf("%w: SASL authentication failed: %s", err, check)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("%w: the broker closed the connection, as it does when SASL authentication fails: %s (and %s if the listener expects TLS)",
+			err, check, tlsHint)
 	}
 	return err
 }
