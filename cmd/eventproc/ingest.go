@@ -6,8 +6,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/urfave/cli/v2"
@@ -15,6 +13,7 @@ import (
 	"github.com/eventproc/eventproc/ingest"
 	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/processor"
 )
 
 // Names of the ingest command's own flags.
@@ -152,8 +151,7 @@ func ingestAction(c *cli.Context) error {
 	if c.Bool(flagCheckConfig) {
 		return writeEffectiveConfig(c.App.Writer, c, c.Command.Flags)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := processor.NewOpsRegistry()
 	producer, err := kafkaio.NewIngestProducer(pc, kgo.WithHooks(kprom.NewMetrics("eventproc_kafka", kprom.Registerer(reg))))
 	if err != nil {
 		return err

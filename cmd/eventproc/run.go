@@ -9,12 +9,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/internal/preflight"
@@ -238,31 +235,21 @@ func runAction(c *cli.Context) error {
 		log.Error("cannot start", "err", err)
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := processor.NewOpsRegistry()
 	health := processor.NewHealth()
 	cfg.Logger, cfg.Registerer, cfg.Health = log, reg, health
 	cfg.Hooks = []kgo.Hook{kprom.NewMetrics("eventproc_kafka", kprom.Registerer(reg))}
 
 	log.Info("starting", "group", cfg.Group, "instance", cfg.InstanceID, "transactional_id", cfg.TransactionalID(),
 		"input", cfg.InputTopic, "brokers", cfg.Client.Brokers, "metrics_addr", c.String(flagMetricsAddr))
-	g, ctx := errgroup.WithContext(c.Context)
-	opsCtx, stopOps := context.WithCancel(ctx)
-	g.Go(func() error { // the processor; its return ends the ops server too
-		defer stopOps()
-		return processor.Run(ctx, cfg)
-	})
 	ops := processor.OpsHandler(reg, health)
 	if c.Bool(flagPprof) {
 		ops = processor.WithPprof(ops)
 	}
-	g.Go(func() error { // the ops server; exits when the processor stops
-		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), ops); err != nil {
-			return fmt.Errorf("--%s %s: %w", flagMetricsAddr, c.String(flagMetricsAddr), err)
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+	addr := c.String(flagMetricsAddr)
+	err = processor.ServeOpsWhile(c.Context, addr, ops, func(ctx context.Context) error { return processor.Run(ctx, cfg) },
+		func(err error) error { return fmt.Errorf("--%s %s: %w", flagMetricsAddr, addr, err) })
+	if err != nil && !errors.Is(err, context.Canceled) {
 		err = explainAuthError(err, cfg.Client.SASL)
 		log.Error("stopped with an error", "err", err)
 		return err
