@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/groupstatus"
@@ -77,9 +75,7 @@ func runStatus(c *cli.Context) error {
 		return err
 	}
 	if c.Bool(flagStatusJSON) {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := rep.WriteJSON(c.App.Writer); err != nil {
 			return err
 		}
 	} else {
