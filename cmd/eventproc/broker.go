@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/internal/embedded"
 )
 
@@ -61,7 +62,7 @@ func brokerConfigFrom(c *cli.Context) (embedded.Config, error) {
 	cfg := embedded.Config{
 		NumBrokers:    c.Int(flagNumBrokers),
 		Partitions:    c.Int(flagPartitions),
-		Topics:        splitList(c.String(flagTopics)),
+		Topics:        config.SplitList(c.String(flagTopics)),
 		DataDir:       c.String(flagDataDir),
 		SASLMechanism: strings.ToUpper(c.String(flagSASLMechanism)),
 		SASLUser:      c.String(flagSASLUser),

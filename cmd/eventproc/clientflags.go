@@ -3,12 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -67,7 +67,7 @@ func clientConfigFrom(c *cli.Context) kafkaio.ClientConfig {
 		clientID += "-" + c.Command.Name
 	}
 	return kafkaio.ClientConfig{
-		Brokers:  splitList(c.String(flagBrokers)),
+		Brokers:  config.SplitList(c.String(flagBrokers)),
 		ClientID: clientID,
 		TLS: kafkaio.TLSConfig{
 			Enabled:            c.Bool(flagTLSEnabled),
@@ -84,17 +84,6 @@ func clientConfigFrom(c *cli.Context) kafkaio.ClientConfig {
 			PasswordFile: c.String(flagSASLPasswordFile),
 		},
 	}
-}
-
-// splitList splits a comma separated list, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }
 
 // newPlainClient is a client without a group or consumed topics, for admin

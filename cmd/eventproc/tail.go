@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
@@ -75,7 +76,7 @@ func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkatool.TailConfig,
 	if cfg.StopAtEnd && !cfg.FromStart {
 		return client, cfg, usageErrorf("--stop-at-end needs --from-beginning (new records only would stop at once)")
 	}
-	for _, p := range splitList(c.String(flagReadPartitions)) {
+	for _, p := range config.SplitList(c.String(flagReadPartitions)) {
 		n, err := strconv.ParseInt(p, 10, 32)
 		if err != nil || n < 0 {
 			return client, cfg, usageErrorf("--%s: %q is not a partition number", flagReadPartitions, p)

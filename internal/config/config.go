@@ -1,6 +1,6 @@
 // Package config holds what every configurable package shares: the error
-// that names the command-line flag whose value is wrong, and the check of
-// a listen address.
+// that names the command-line flag whose value is wrong, the check of a
+// listen address and the splitting of a comma separated list.
 //
 // The convention of processor.Config, intake.Config and enrich.Config:
 //
@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 )
 
 // ErrInvalid is wrapped by every *FieldError.
@@ -61,4 +62,16 @@ func CheckListenAddr(addr string) error {
 		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
 	}
 	return nil
+}
+
+// SplitList splits a comma separated list (of brokers, topics, partition
+// numbers), trimming spaces and dropping blanks.
+func SplitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

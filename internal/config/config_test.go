@@ -50,3 +50,16 @@ func TestCheckListenAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitList(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                 nil,
+		" , ,":             nil,
+		"a":                {"a"},
+		" a:1 , b:2,,c:3 ": {"a:1", "b:2", "c:3"},
+	} {
+		if got := SplitList(in); fmt.Sprint(got) != fmt.Sprint(want) || len(got) != len(want) {
+			t.Errorf("SplitList(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
