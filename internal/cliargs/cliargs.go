@@ -1,6 +1,9 @@
-// Package cliargs guards a urfave/cli command line against stray
-// positional arguments, which the flag parser would otherwise take as the
-// end of the flags, silently dropping every flag after them.
+// Package cliargs holds what a urfave/cli command line needs beyond its
+// flags: the usage error that marks a mistake in the command line or
+// configuration (so that the process can exit with its own status), and
+// a guard against stray positional arguments, which the flag parser would
+// otherwise take as the end of the flags, silently dropping every flag
+// after them.
 package cliargs
 
 import (
@@ -10,6 +13,44 @@ import (
 
 	"github.com/urfave/cli/v2"
 )
+
+// UsageError marks a mistake in the command line or configuration.
+type UsageError struct{ err error }
+
+func (e *UsageError) Error() string { return e.err.Error() }
+func (e *UsageError) Unwrap() error { return e.err }
+
+// UsageErrorf is fmt.Errorf marked as a usage error.
+func UsageErrorf(format string, args ...any) error {
+	return &UsageError{fmt.Errorf(format, args...)}
+}
+
+// AsUsageError wraps err, if not nil and not one already, as a usage error.
+func AsUsageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &UsageError{err}
+}
+
+// OnUsageError turns flag parsing failures (unknown flag, bad value, bad
+// environment variable) into usage errors.
+func OnUsageError(_ *cli.Context, err error, _ bool) error { return AsUsageError(err) }
+
+// SetUsageErrorHandler sets OnUsageError on cmd and its subcommands that
+// have no handler of their own.
+func SetUsageErrorHandler(cmd *cli.Command) {
+	if cmd.OnUsageError == nil {
+		cmd.OnUsageError = OnUsageError
+	}
+	for _, sub := range cmd.Subcommands {
+		SetUsageErrorHandler(sub)
+	}
+}
 
 // RejectArguments makes cmd (and its subcommands) refuse positional
 // arguments unless it declares some in ArgsUsage; wrap marks the error

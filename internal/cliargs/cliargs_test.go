@@ -48,3 +48,30 @@ func TestRejectArguments(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageErrors(t *testing.T) {
+	if AsUsageError(nil) != nil {
+		t.Error("AsUsageError(nil) is not nil")
+	}
+	base := errors.New("bad value")
+	ue := AsUsageError(base)
+	var got *UsageError
+	if !errors.As(ue, &got) || !errors.Is(ue, base) || ue.Error() != "bad value" {
+		t.Errorf("AsUsageError(%v) = %#v", base, ue)
+	}
+	if again := AsUsageError(ue); again != ue {
+		t.Errorf("AsUsageError wrapped a usage error twice: %#v", again)
+	}
+	if err := UsageErrorf("--x %d: %w", 3, base); !errors.As(err, &got) || !errors.Is(err, base) || err.Error() != "--x 3: bad value" {
+		t.Errorf("UsageErrorf = %#v", err)
+	}
+	cmd := &cli.Command{Name: "cmd", Subcommands: []*cli.Command{{Name: "sub"}}, Action: func(*cli.Context) error { return nil }}
+	SetUsageErrorHandler(cmd)
+	app := &cli.App{Name: "app", Commands: []*cli.Command{cmd}, ExitErrHandler: func(*cli.Context, error) {}}
+	if err := app.Run([]string{"app", "cmd", "--no-such-flag"}); !errors.As(err, &got) {
+		t.Errorf("unknown flag: err %#v, want a *UsageError", err)
+	}
+	if cmd.Subcommands[0].OnUsageError == nil {
+		t.Error("subcommand has no usage error handler")
+	}
+}
