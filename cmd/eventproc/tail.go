@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/internal/kafkatool"
 	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
@@ -76,12 +74,9 @@ func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkatool.TailConfig,
 	if cfg.StopAtEnd && !cfg.FromStart {
 		return client, cfg, usageErrorf("--stop-at-end needs --from-beginning (new records only would stop at once)")
 	}
-	for _, p := range config.SplitList(c.String(flagReadPartitions)) {
-		n, err := strconv.ParseInt(p, 10, 32)
-		if err != nil || n < 0 {
-			return client, cfg, usageErrorf("--%s: %q is not a partition number", flagReadPartitions, p)
-		}
-		cfg.Partitions = append(cfg.Partitions, int32(n))
+	var err error
+	if cfg.Partitions, err = kafkatool.ParsePartitions(c.String(flagReadPartitions)); err != nil {
+		return client, cfg, usageErrorf("--%s: %w", flagReadPartitions, err)
 	}
 	if c.Int64(flagCount) < 0 {
 		return client, cfg, usageErrorf("--count %d: must be 0 (no limit) or more", c.Int64(flagCount))

@@ -190,3 +190,28 @@ func TestPrintTailRawAndLimit(t *testing.T) {
 		t.Errorf("pretty output %q", out.String())
 	}
 }
+
+func TestParsePartitions(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		want    []int32
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"0, 3,,7", []int32{0, 3, 7}, ""},
+		{"1,x", nil, `"x" is not a partition number`},
+		{"-1", nil, `"-1" is not a partition number`},
+		{"2147483648", nil, `"2147483648" is not a partition number`},
+	} {
+		got, err := kafkatool.ParsePartitions(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("ParsePartitions(%q) err %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("ParsePartitions(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
