@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventproc/eventproc/internal/buildinfo"
 	"github.com/eventproc/eventproc/internal/cliargs"
 )
 
@@ -18,7 +19,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage:     "exactly-once Kafka stream processor",
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Version:   buildVersion().Short(),
+		Version:   buildinfo.Read().Short(),
 		Commands:  commands(),
 		// Completion: eventproc completion bash prints the script that
 		// asks the binary for candidates (--generate-bash-completion).

@@ -13,8 +13,6 @@ import (
 // versionInfo is what the binary knows about its own build.
 type versionInfo = buildinfo.Info
 
-func buildVersion() versionInfo { return buildinfo.Read() }
-
 func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "version",
@@ -26,7 +24,7 @@ func versionCommand() *cli.Command {
 			&cli.BoolFlag{Name: flagVersionJSON, Usage: "print one JSON object instead of text", EnvVars: envVars(flagVersionJSON)},
 		},
 		Action: func(c *cli.Context) error {
-			v := buildVersion()
+			v := buildinfo.Read()
 			if c.Bool(flagVersionJSON) {
 				enc := json.NewEncoder(c.App.Writer)
 				return enc.Encode(v)
