@@ -313,6 +313,25 @@ func TestWriteTextCapsExamples(t *testing.T) {
 	}
 }
 
+func TestReportSummary(t *testing.T) {
+	for _, tt := range []struct {
+		kinds []ViolationKind
+		want  string
+	}{
+		{nil, ""},
+		{[]ViolationKind{KindLoss}, "loss 1"},
+		{[]ViolationKind{KindDuplicate, KindLoss, KindLoss}, "loss 2, duplicate 1"},
+	} {
+		var r Report
+		for _, k := range tt.kinds {
+			r.Violations = append(r.Violations, Violation{Kind: k})
+		}
+		if got := r.Summary(); got != tt.want {
+			t.Errorf("%v: Summary() = %q, want %q", tt.kinds, got, tt.want)
+		}
+	}
+}
+
 func TestHeadersPreserved(t *testing.T) {
 	h := func(kv ...string) []Header {
 		var hs []Header

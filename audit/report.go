@@ -125,6 +125,18 @@ func (r Report) Count(k ViolationKind) int {
 	return n
 }
 
+// Summary is "loss 2, duplicate 1": the kinds found, in the order of
+// Kinds, with their counts; empty when the report is OK.
+func (r Report) Summary() string {
+	var parts []string
+	for _, k := range Kinds() {
+		if n := r.Count(k); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // examplesPerKind caps the violations WriteText prints per kind: the first
 // few locate a problem, thousands of lines would bury it.
 const examplesPerKind = 5

@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -103,4 +105,19 @@ func (c Config) Validate() error {
 		return fmt.Errorf("retry-after must be at least 1s, got %s", c.RetryAfter)
 	}
 	return c.Intake.Validate()
+}
+
+// ReadToken reads the bearer token of --auth-token-file, trimming
+// surrounding space (a trailing newline); an empty file is an error. The
+// token itself never appears in a message.
+func ReadToken(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--auth-token-file: %w", err)
+	}
+	token := bytes.TrimSpace(b)
+	if len(token) == 0 {
+		return nil, fmt.Errorf("--auth-token-file %s is empty: write the token into it, or drop the flag to disable authentication", path)
+	}
+	return token, nil
 }

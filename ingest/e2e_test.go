@@ -156,17 +156,21 @@ func (s *stack) snapshot(topics ...string) map[string][]kafkaio.InRecord {
 	return got
 }
 
-// awaitProcessed waits until outputs and dead letters add up to n.
+// awaitProcessed waits until outputs and dead letters add up to n. The
+// processor creates the output and DLQ topics itself, so until it has
+// (and every broker knows them) reading them fails: that is "not yet".
 func (s *stack) awaitProcessed(n int) map[string][]kafkaio.InRecord {
 	s.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		got := s.snapshot(s.input, s.output, s.dlq)
-		if len(got[s.output])+len(got[s.dlq]) >= n {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		got, err := kafkatool.Snapshot(ctx, s.client, s.input, s.output, s.dlq)
+		cancel()
+		if err == nil && len(got[s.output])+len(got[s.dlq]) >= n {
 			return got
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("%d outputs + %d dead letters, want %d", len(got[s.output]), len(got[s.dlq]), n)
+			s.t.Fatalf("%d outputs + %d dead letters, want %d (last read: %v)", len(got[s.output]), len(got[s.dlq]), n, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

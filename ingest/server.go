@@ -17,6 +17,14 @@ type ServerConfig struct {
 	ShutdownTimeout time.Duration
 }
 
+// Validate checks that the TLS certificate and key are given together.
+func (sc ServerConfig) Validate() error {
+	if (sc.TLSCertFile == "") != (sc.TLSKeyFile == "") {
+		return errors.New("--listen-tls-cert and --listen-tls-key must be given together")
+	}
+	return nil
+}
+
 // Serve serves h on ln until ctx ends, then drains: /readyz fails, new
 // event requests get 503, and requests in flight run to their response
 // (their events acknowledged or failed) for up to ShutdownTimeout. It

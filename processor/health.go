@@ -5,11 +5,14 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
 )
 
 // Health is the member's readiness as /readyz reports it: ready once the
@@ -54,6 +57,48 @@ func OpsHandler(gatherer prometheus.Gatherer, h *Health) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	return mux
+}
+
+// NewOpsRegistry is the registry /metrics serves: the Go runtime and
+// process collectors, to which the service adds its own metrics.
+func NewOpsRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// ServeOpsWhile runs run and serves handler on addr (ServeOps) while it
+// runs: run's return stops the server, and a server error (addr cannot be
+// bound) ends run's ctx. It returns the first error, a server error
+// passed through opsErr.
+func ServeOpsWhile(ctx context.Context, addr string, handler http.Handler, run func(context.Context) error, opsErr func(error) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	opsCtx, stopOps := context.WithCancel(ctx)
+	g.Go(func() error { // run; its return ends the ops server too
+		defer stopOps()
+		return run(ctx)
+	})
+	g.Go(func() error { // the ops server; exits when run returns
+		if err := ServeOps(opsCtx, addr, handler); err != nil {
+			return opsErr(err)
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// WithPprof adds Go's profiler (net/http/pprof) under /debug/pprof/ to
+// the ops handler, for profiling a running member
+// (go tool pprof http://ADDR/debug/pprof/profile?seconds=30).
+func WithPprof(ops http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", ops)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

@@ -1,14 +1,35 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/eventproc/eventproc/classify"
 	"github.com/eventproc/eventproc/enrich"
 	"github.com/eventproc/eventproc/event"
+	"github.com/eventproc/eventproc/intake"
 )
+
+// ErrWouldDeadLetter is wrapped by DecodeInput's error for a value the
+// processor's intake refuses.
+var ErrWouldDeadLetter = errors.New("the event would be dead-lettered")
+
+// DecodeInput decodes one input record value, received at now, as the
+// processor's intake does under its default limits, for Explain.
+func DecodeInput(value []byte, now time.Time) (event.Event, error) {
+	var ev event.Event
+	dec, err := intake.NewDecoder(intake.Config{}.WithDefaults())
+	if err != nil {
+		return ev, err
+	}
+	if err := dec.Decode(value, now, &ev); err != nil {
+		return ev, fmt.Errorf("%w: %w", ErrWouldDeadLetter, err)
+	}
+	return ev, nil
+}
 
 // Explain writes how st classifies and scores ev, factor by factor: each
 // classification factor's evidence, weight and contribution per category,

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -51,5 +52,16 @@ func TestExplainGolden(t *testing.T) {
 				t.Fatalf("explain output differs from %s (run go test -update if intended):\n%s", golden, got.String())
 			}
 		})
+	}
+}
+
+func TestDecodeInput(t *testing.T) {
+	now := time.Unix(1700000100, 0)
+	ev, err := DecodeInput([]byte(`{"event_id":"e1","source_id":"s1","timestamp":1700000000}`), now)
+	if err != nil || string(ev.EventID) != "e1" || string(ev.SourceID) != "s1" {
+		t.Errorf("DecodeInput(valid) = %+v, %v", ev, err)
+	}
+	if _, err := DecodeInput([]byte(`{"event_id":`), now); !errors.Is(err, ErrWouldDeadLetter) {
+		t.Errorf("DecodeInput(malformed) err %v, want ErrWouldDeadLetter", err)
 	}
 }

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/eventproc/eventproc/internal/buildinfo"
+	"github.com/eventproc/eventproc/internal/cliargs"
 )
 
 // newApp builds the command line with injected output streams, so that tests
@@ -18,7 +19,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage:     "exactly-once Kafka stream processor",
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Version:   buildVersion().Short(),
+		Version:   buildinfo.Read().Short(),
 		Commands:  commands(),
 		// Completion: eventproc completion bash prints the script that
 		// asks the binary for candidates (--generate-bash-completion).
@@ -26,7 +27,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		// The default handler calls os.Exit for cli.ExitCoder errors;
 		// runApp maps errors to exit codes instead.
 		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    onUsageError,
+		OnUsageError:    cliargs.OnUsageError,
 		HideHelpCommand: true,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -37,8 +38,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	for _, cmd := range app.Commands {
-		setUsageErrorHandler(cmd)
-		rejectArguments(cmd)
+		cliargs.SetUsageErrorHandler(cmd)
+		cliargs.RejectArguments(cmd, asUsageError)
 	}
 	return app
 }
@@ -64,39 +65,12 @@ func commands() []*cli.Command {
 
 // usageError marks a mistake in the command line or configuration: the
 // process exits with exitUsage rather than exitFailure.
-type usageError struct{ err error }
+type usageError = cliargs.UsageError
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
-}
+func usageErrorf(format string, args ...any) error { return cliargs.UsageErrorf(format, args...) }
 
 // asUsageError wraps err, if not nil, as a usage error.
-func asUsageError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		return err
-	}
-	return &usageError{err}
-}
-
-// onUsageError turns flag parsing failures (unknown flag, bad value, bad
-// environment variable) into usage errors.
-func onUsageError(_ *cli.Context, err error, _ bool) error { return asUsageError(err) }
-
-func setUsageErrorHandler(cmd *cli.Command) {
-	if cmd.OnUsageError == nil {
-		cmd.OnUsageError = onUsageError
-	}
-	for _, sub := range cmd.Subcommands {
-		setUsageErrorHandler(sub)
-	}
-}
+func asUsageError(err error) error { return cliargs.AsUsageError(err) }
 
 // envVars returns the environment variable that also sets a flag:
 // EVENTPROC_ and the flag name in upper snake case (docs/contract.md).

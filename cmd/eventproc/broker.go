@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/internal/embedded"
 )
 
@@ -61,7 +62,7 @@ func brokerConfigFrom(c *cli.Context) (embedded.Config, error) {
 	cfg := embedded.Config{
 		NumBrokers:    c.Int(flagNumBrokers),
 		Partitions:    c.Int(flagPartitions),
-		Topics:        splitList(c.String(flagTopics)),
+		Topics:        config.SplitList(c.String(flagTopics)),
 		DataDir:       c.String(flagDataDir),
 		SASLMechanism: strings.ToUpper(c.String(flagSASLMechanism)),
 		SASLUser:      c.String(flagSASLUser),
@@ -77,29 +78,7 @@ func brokerConfigFrom(c *cli.Context) (embedded.Config, error) {
 	if cfg.Port, err = strconv.Atoi(port); err != nil || cfg.Port < 0 || cfg.Port > 65535 {
 		return cfg, usageErrorf("--listen %q: bad port", c.String(flagListen))
 	}
-	switch {
-	case cfg.NumBrokers < 1:
-		return cfg, usageErrorf("--num-brokers %d: need at least 1", cfg.NumBrokers)
-	case cfg.Port != 0 && cfg.Port+cfg.NumBrokers-1 > 65535:
-		return cfg, usageErrorf("--listen port %d + %d brokers runs past port 65535", cfg.Port, cfg.NumBrokers)
-	case cfg.Partitions < 1:
-		return cfg, usageErrorf("--partitions %d: need at least 1", cfg.Partitions)
-	case (cfg.TLSCert == "") != (cfg.TLSKey == ""):
-		return cfg, usageErrorf("--tls-cert and --tls-key must be given together")
-	}
-	switch cfg.SASLMechanism {
-	case "":
-		if cfg.SASLUser != "" {
-			return cfg, usageErrorf("--sasl-user needs --sasl-mechanism")
-		}
-	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
-		if cfg.SASLUser == "" || cfg.SASLPassword == "" {
-			return cfg, usageErrorf("--sasl-mechanism %s needs --sasl-user and $%s", cfg.SASLMechanism, saslPasswordEnv)
-		}
-	default:
-		return cfg, usageErrorf("--sasl-mechanism %q is not supported: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", cfg.SASLMechanism)
-	}
-	return cfg, nil
+	return cfg, asUsageError(cfg.Validate(saslPasswordEnv))
 }
 
 func runBroker(c *cli.Context) error {

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/eventproc/eventproc/internal/preflight"
+	"github.com/eventproc/eventproc/internal/config"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -69,7 +67,7 @@ func clientConfigFrom(c *cli.Context) kafkaio.ClientConfig {
 		clientID += "-" + c.Command.Name
 	}
 	return kafkaio.ClientConfig{
-		Brokers:  splitList(c.String(flagBrokers)),
+		Brokers:  config.SplitList(c.String(flagBrokers)),
 		ClientID: clientID,
 		TLS: kafkaio.TLSConfig{
 			Enabled:            c.Bool(flagTLSEnabled),
@@ -86,33 +84,6 @@ func clientConfigFrom(c *cli.Context) kafkaio.ClientConfig {
 			PasswordFile: c.String(flagSASLPasswordFile),
 		},
 	}
-}
-
-// splitList splits a comma separated list, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
-}
-
-// checkBrokers fails fast, naming the address and what to check, when the
-// seed brokers are down or are not Kafka; cl is the command's client (nil:
-// a short-lived one is made from cfg).
-func checkBrokers(ctx context.Context, cfg kafkaio.ClientConfig, cl *kgo.Client) error {
-	if cl == nil {
-		tmp, err := kafkaio.NewClient(cfg)
-		if err != nil {
-			return err
-		}
-		defer tmp.Close()
-		cl = tmp
-	}
-	tlsOrSASL := cfg.TLS.Enabled || cfg.TLS.CAFile != "" || cfg.TLS.CertFile != "" || cfg.SASL.Mechanism != ""
-	return preflight.Check(ctx, cl, cfg.Brokers, tlsOrSASL, preflight.DefaultTimeout)
 }
 
 // newPlainClient is a client without a group or consumed topics, for admin

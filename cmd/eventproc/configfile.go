@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/eventproc/eventproc/internal/flagfile"
 )
@@ -41,21 +39,11 @@ func configFlags() []cli.Flag {
 	}
 }
 
-func configFileBefore(flags []cli.Flag) cli.BeforeFunc {
-	return func(c *cli.Context) error {
-		path := c.String(flagConfig)
-		if path == "" {
-			return nil
-		}
-		src, err := loadConfigFile(path, flags)
-		if err != nil {
-			return asUsageError(err)
-		}
-		if err := altsrc.ApplyInputSourceValues(c, src, flags); err != nil {
-			return usageErrorf("--%s %s: %w", flagConfig, path, err)
-		}
-		return nil
-	}
+// configFileBefore reads the --config file: every key must be one of
+// known, and the values are applied to the flags of apply.
+func configFileBefore(known, apply []cli.Flag) cli.BeforeFunc {
+	before := flagfile.Before(flagConfig, known, apply, fileRules())
+	return func(c *cli.Context) error { return asUsageError(before(c)) }
 }
 
 // fileRules are the keys a config file may not set.
@@ -71,20 +59,6 @@ func fileRules() flagfile.Rules {
 // fileConfigurable wraps each flag so that altsrc can set it from the
 // configuration file.
 func fileConfigurable(flags []cli.Flag) []cli.Flag { return flagfile.Configurable(flags) }
-
-// loadConfigFile reads the configuration file, checking every key against
-// flags.
-func loadConfigFile(path string, flags []cli.Flag) (altsrc.InputSourceContext, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", flagConfig, err)
-	}
-	values, err := parseConfigFile(data, flags)
-	if err != nil {
-		return nil, fmt.Errorf("--%s %s: %w", flagConfig, path, err)
-	}
-	return altsrc.NewMapInputSource(path, values), nil
-}
 
 func parseConfigFile(data []byte, flags []cli.Flag) (map[any]any, error) {
 	return flagfile.Parse(data, flags, fileRules())

@@ -57,10 +57,7 @@ func demoAction(c *cli.Context) error {
 		WindowMaxEvents: c.Int(flagWindowMaxEvents), WindowMaxWait: c.Duration(flagWindowMaxWait),
 		Logger: log, Out: c.App.Writer, Progress: c.App.ErrWriter,
 	}
-	if cfg.Events < 1 || cfg.Partitions < 1 || cfg.Members < 1 {
-		return usageErrorf("--%s, --%s and --%s must be at least 1", flagEvents, flagPartitions, flagMembers)
-	}
-	if err := cfg.Gen.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return asUsageError(err)
 	}
 	return demo.Run(c.Context, cfg)

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/urfave/cli/v2"
@@ -17,6 +13,7 @@ import (
 	"github.com/eventproc/eventproc/ingest"
 	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/processor"
 )
 
 // Names of the ingest command's own flags.
@@ -52,7 +49,7 @@ func ingestCommand() *cli.Command {
 			"/healthz, /readyz and /metrics are served on the same listener. SIGINT/SIGTERM finish the\n" +
 			"requests in flight and exit 0.",
 		Flags:  flags,
-		Before: configFileBefore(flags),
+		Before: configFileBefore(flags, flags),
 		Action: ingestAction,
 	}
 }
@@ -126,33 +123,20 @@ func ingestConfigFrom(c *cli.Context) (ingest.Config, kafkaio.IngestProducerConf
 	if pc.DeliveryTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--%s must be positive, got %s", flagProduceTimeout, pc.DeliveryTimeout))
 	}
-	if (sc.TLSCertFile == "") != (sc.TLSKeyFile == "") {
-		errs = append(errs, fmt.Errorf("--%s and --%s must be given together", flagListenTLSCert, flagListenTLSKey))
+	if err := sc.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if _, _, err := net.SplitHostPort(c.String(flagListen)); err != nil {
 		errs = append(errs, fmt.Errorf("--%s %q: want host:port or :port: %w", flagListen, c.String(flagListen), err))
 	}
 	if path := c.String(flagAuthTokenFile); path != "" {
-		token, err := readToken(path)
+		token, err := ingest.ReadToken(path)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		cfg.AuthToken = token
 	}
 	return cfg, pc, sc, asUsageError(errors.Join(errs...))
-}
-
-// readToken reads the bearer token; its value never appears in a message.
-func readToken(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", flagAuthTokenFile, err)
-	}
-	token := bytes.TrimSpace(b)
-	if len(token) == 0 {
-		return nil, fmt.Errorf("--%s %s is empty: write the token into it, or drop the flag to disable authentication", flagAuthTokenFile, path)
-	}
-	return token, nil
 }
 
 func ingestAction(c *cli.Context) error {
@@ -167,8 +151,7 @@ func ingestAction(c *cli.Context) error {
 	if c.Bool(flagCheckConfig) {
 		return writeEffectiveConfig(c.App.Writer, c, c.Command.Flags)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := processor.NewOpsRegistry()
 	producer, err := kafkaio.NewIngestProducer(pc, kgo.WithHooks(kprom.NewMetrics("eventproc_kafka", kprom.Registerer(reg))))
 	if err != nil {
 		return err

@@ -1,38 +1,9 @@
 package main
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/eventproc/eventproc/processor"
 )
-
-// TestOpsHandlerPprof checks that the profiler is served only with
-// --pprof, and that /metrics and /healthz are served either way.
-func TestOpsHandlerPprof(t *testing.T) {
-	for _, withPprof := range []bool{false, true} {
-		h := opsHandler(prometheus.NewRegistry(), processor.NewHealth(), withPprof)
-		for _, tt := range []struct {
-			path string
-			want int
-		}{
-			{"/metrics", http.StatusOK},
-			{"/healthz", http.StatusOK},
-			{"/debug/pprof/", map[bool]int{false: http.StatusNotFound, true: http.StatusOK}[withPprof]},
-			{"/debug/pprof/goroutine?debug=1", map[bool]int{false: http.StatusNotFound, true: http.StatusOK}[withPprof]},
-		} {
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
-			if rec.Code != tt.want {
-				t.Errorf("pprof=%v: GET %s = %d, want %d", withPprof, tt.path, rec.Code, tt.want)
-			}
-		}
-	}
-}
 
 // TestRunCompressionAndPprofFlags checks the flags' validation and that
 // the chosen codec reaches the client configuration (the default as

@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/internal/kafkatool"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/internal/progress"
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -63,47 +63,41 @@ func produceCommand() *cli.Command {
 // produceConfig is the produce command's validated configuration.
 type produceConfig struct {
 	client      kafkaio.ClientConfig
-	topic       string
-	count       int64
-	rate        float64
-	gen         gen.Config
+	load        kafkatool.LoadConfig
 	maxInFlight int
-	interval    time.Duration
 }
 
 func produceConfigFrom(c *cli.Context) (produceConfig, error) {
 	cfg := produceConfig{
 		client:      clientConfigFrom(c),
-		topic:       c.String(flagInputTopic),
-		count:       c.Int64(flagCount),
-		rate:        c.Float64(flagRate),
 		maxInFlight: c.Int(flagMaxInFlight),
-		interval:    c.Duration(flagProgressInterval),
-		gen: gen.Config{
-			Sources:        c.Int(flagSources),
-			MalformedRatio: c.Float64(flagMalformedRatio),
-			Seed:           c.Uint64(flagSeed),
+		load: kafkatool.LoadConfig{
+			Topic:            c.String(flagInputTopic),
+			Count:            c.Int64(flagCount),
+			Rate:             c.Float64(flagRate),
+			ProgressInterval: c.Duration(flagProgressInterval),
+			Gen:              gen.Config{Sources: c.Int(flagSources), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
 		},
 	}
-	if cfg.gen.Seed == 0 {
-		cfg.gen.Seed = uint64(time.Now().UnixNano())
+	if cfg.load.Gen.Seed == 0 {
+		cfg.load.Gen.Seed = uint64(time.Now().UnixNano())
 	}
 	if err := cfg.client.Validate(); err != nil {
 		return cfg, asUsageError(err)
 	}
 	switch {
-	case cfg.topic == "":
+	case cfg.load.Topic == "":
 		return cfg, usageErrorf("--%s is empty", flagInputTopic)
-	case cfg.count < 0:
-		return cfg, usageErrorf("--count %d: must be 0 (until interrupted) or more", cfg.count)
-	case cfg.rate < 0 || cfg.rate != cfg.rate:
-		return cfg, usageErrorf("--rate %v: must be 0 (unlimited) or more", cfg.rate)
+	case cfg.load.Count < 0:
+		return cfg, usageErrorf("--count %d: must be 0 (until interrupted) or more", cfg.load.Count)
+	case cfg.load.Rate < 0 || cfg.load.Rate != cfg.load.Rate:
+		return cfg, usageErrorf("--rate %v: must be 0 (unlimited) or more", cfg.load.Rate)
 	case c.Int(flagSources) < 1:
 		return cfg, usageErrorf("--sources %d: need at least 1", c.Int(flagSources))
 	case cfg.maxInFlight < 1:
 		return cfg, usageErrorf("--max-in-flight %d: need at least 1", cfg.maxInFlight)
 	}
-	if err := cfg.gen.Validate(); err != nil {
+	if err := cfg.load.Gen.Validate(); err != nil {
 		return cfg, usageErrorf("--malformed-ratio/--sources: %v", err)
 	}
 	return cfg, nil
@@ -114,53 +108,20 @@ func runProduce(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := kafkaio.NewClient(cfg.client,
-		kgo.MaxBufferedRecords(cfg.maxInFlight),
-		// Generated load is spread by key; a short linger fills batches.
-		kgo.ProducerLinger(5*time.Millisecond),
-		// A missing topic is created by brokers that allow it (the
-		// embedded broker does, as do Kafka's defaults).
-		kgo.AllowAutoTopicCreation(),
-	)
+	cl, err := kafkatool.NewLoadClient(cfg.client, cfg.maxInFlight)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	if err := checkBrokers(c.Context, cfg.client, cl); err != nil {
+	if err := preflight.CheckClient(c.Context, cfg.client, cl); err != nil {
 		return err
 	}
 
-	g := gen.New(cfg.gen)
-	var tally gen.Tally
-	next := func() ([]byte, []byte) {
-		r := g.Next()
-		tally.Add(r)
-		return r.Key, r.Value
-	}
-
-	stderr := c.App.ErrWriter
-	fmt.Fprintf(stderr, "producing to %s (seed %d)\n", cfg.topic, cfg.gen.Seed)
-	bar := progress.New(stderr, "produce", cfg.count, progress.WithInterval(cfg.interval),
-		progress.WithExtra(func() string { return fmt.Sprintf("malformed %d", tally.Malformed()) }))
-	barCtx, stopBar := context.WithCancel(c.Context)
-	barDone := make(chan struct{})
-	go func() {
-		defer close(barDone)
-		bar.Run(barCtx)
-	}()
-
-	start := time.Now()
-	n, err := kafkatool.ProduceGenerated(c.Context, cl, cfg.topic, next, cfg.count, cfg.rate, bar.Add)
-	elapsed := time.Since(start)
-	stopBar()
-	<-barDone
-	bar.Done()
-
-	tally.WriteSummary(c.App.Writer, cfg.topic, cfg.gen.Seed, n, elapsed)
+	err = kafkatool.ProduceLoad(c.Context, cl, cfg.load, c.App.ErrWriter, c.App.Writer)
 	if errors.Is(err, kerr.UnknownTopicOrPartition) {
-		err = fmt.Errorf("%w: topic %s does not exist and the brokers do not create topics on demand: create it, or check --%s", err, cfg.topic, flagInputTopic)
+		err = fmt.Errorf("%w: topic %s does not exist and the brokers do not create topics on demand: create it, or check --%s", err, cfg.load.Topic, flagInputTopic)
 	}
-	if err != nil && cfg.count == 0 && errors.Is(err, context.Canceled) {
+	if err != nil && cfg.load.Count == 0 && errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err

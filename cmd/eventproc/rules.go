@@ -8,8 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/eventproc/eventproc/event"
-	"github.com/eventproc/eventproc/intake"
 	"github.com/eventproc/eventproc/rederive"
 	"github.com/eventproc/eventproc/rules"
 )
@@ -102,13 +100,11 @@ func rulesAction(c *cli.Context) error {
 	if err != nil {
 		return usageErrorf("--%s: %w", flagExplain, err)
 	}
-	dec, err := intake.NewDecoder(intake.Config{}.WithDefaults())
-	if err != nil {
+	ev, err := rules.DecodeInput(value, time.Now())
+	if errors.Is(err, rules.ErrWouldDeadLetter) {
+		return usageErrorf("--%s %s: %w", flagExplain, path, err)
+	} else if err != nil {
 		return err
-	}
-	var ev event.Event
-	if err := dec.Decode(value, time.Now(), &ev); err != nil {
-		return usageErrorf("--%s %s: the event would be dead-lettered: %w", flagExplain, path, err)
 	}
 	if c.IsSet(flagCheck) {
 		fmt.Fprintln(c.App.Writer)

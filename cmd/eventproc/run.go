@@ -4,25 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/sync/errgroup"
 
+	"github.com/eventproc/eventproc/internal/config"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/processor"
 )
@@ -82,7 +74,7 @@ func runCommand() *cli.Command {
 			"named by --config (keys are flag names). Precedence: flag > environment > file > default.\n" +
 			"--check-config prints the effective settings and exits without connecting.",
 		Flags:  flags,
-		Before: configFileBefore(flags),
+		Before: configFileBefore(flags, flags),
 		Action: runAction,
 	}
 }
@@ -211,7 +203,7 @@ func runConfigFrom(c *cli.Context) (processor.Config, error) {
 		errs = append(errs, err)
 	}
 	if addr := c.String(flagMetricsAddr); addr != "" {
-		if err := checkListenAddr(addr); err != nil {
+		if err := config.CheckListenAddr(addr); err != nil {
 			errs = append(errs, fmt.Errorf("--%s %q: %w", flagMetricsAddr, addr, err))
 		}
 	} else if c.Bool(flagPprof) {
@@ -238,32 +230,26 @@ func runAction(c *cli.Context) error {
 	} else if mb < 0 {
 		return usageErrorf("--%s must not be negative, got %d", flagMemoryLimitMB, mb)
 	}
-	if err := checkBrokers(c.Context, cfg.Client, nil); err != nil {
+	if err := preflight.CheckClient(c.Context, cfg.Client, nil); err != nil {
 		err = explainAuthError(err, cfg.Client.SASL)
 		log.Error("cannot start", "err", err)
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := processor.NewOpsRegistry()
 	health := processor.NewHealth()
 	cfg.Logger, cfg.Registerer, cfg.Health = log, reg, health
 	cfg.Hooks = []kgo.Hook{kprom.NewMetrics("eventproc_kafka", kprom.Registerer(reg))}
 
 	log.Info("starting", "group", cfg.Group, "instance", cfg.InstanceID, "transactional_id", cfg.TransactionalID(),
 		"input", cfg.InputTopic, "brokers", cfg.Client.Brokers, "metrics_addr", c.String(flagMetricsAddr))
-	g, ctx := errgroup.WithContext(c.Context)
-	opsCtx, stopOps := context.WithCancel(ctx)
-	g.Go(func() error { // the processor; its return ends the ops server too
-		defer stopOps()
-		return processor.Run(ctx, cfg)
-	})
-	g.Go(func() error { // the ops server; exits when the processor stops
-		if err := processor.ServeOps(opsCtx, c.String(flagMetricsAddr), opsHandler(reg, health, c.Bool(flagPprof))); err != nil {
-			return fmt.Errorf("--%s %s: %w", flagMetricsAddr, c.String(flagMetricsAddr), err)
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+	ops := processor.OpsHandler(reg, health)
+	if c.Bool(flagPprof) {
+		ops = processor.WithPprof(ops)
+	}
+	addr := c.String(flagMetricsAddr)
+	err = processor.ServeOpsWhile(c.Context, addr, ops, func(ctx context.Context) error { return processor.Run(ctx, cfg) },
+		func(err error) error { return fmt.Errorf("--%s %s: %w", flagMetricsAddr, addr, err) })
+	if err != nil && !errors.Is(err, context.Canceled) {
 		err = explainAuthError(err, cfg.Client.SASL)
 		log.Error("stopped with an error", "err", err)
 		return err
@@ -272,57 +258,16 @@ func runAction(c *cli.Context) error {
 	return nil
 }
 
-// explainAuthError adds what to check when the brokers refused our
-// credentials. Kafka answers a failed SASL handshake with
-// SASL_AUTHENTICATION_FAILED; some brokers (and the embedded one) just
-// close the connection, which franz-go reports as EOF, so with SASL on an
-// EOF gets the same hint. The password itself is never part of the message.
+// explainAuthError adds what to check, naming the flags, when the brokers
+// refused our SASL credentials. The password itself is never part of the
+// message.
 func explainAuthError(err error, sasl kafkaio.SASLConfig) error {
 	if sasl.Mechanism == "" {
 		return err
 	}
 	check := fmt.Sprintf("check --%s %s, --%s %q and the password ($%s or --%s)",
 		flagSASLMechanism, sasl.Mechanism, flagSASLUser, sasl.User, saslPasswordEnv, flagSASLPasswordFile)
-	switch {
-	case errors.Is(err, kerr.SaslAuthenticationFailed):
-		return fmt.Errorf("%w: SASL authentication failed: %s", err, check)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
-		return fmt.Errorf("%w: the broker closed the connection, as it does when SASL authentication fails: %s (and --%s if the listener expects TLS)",
-			err, check, flagTLSEnabled)
-	}
-	return err
-}
-
-// checkListenAddr checks a host:port (or :port) listen address without
-// listening: the port must be a number from 0 to 65535 (0 picks a free one).
-func checkListenAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("want host:port or :port: %w", err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
-	}
-	return nil
-}
-
-// opsHandler is the metrics listener's handler; with withPprof it also
-// serves net/http/pprof under /debug/pprof/, for profiling a running
-// member (go tool pprof http://ADDR/debug/pprof/profile?seconds=30).
-func opsHandler(reg prometheus.Gatherer, health *processor.Health, withPprof bool) http.Handler {
-	ops := processor.OpsHandler(reg, health)
-	if !withPprof {
-		return ops
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", ops)
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
+	return preflight.ExplainAuthError(err, check, "--"+flagTLSEnabled)
 }
 
 // setMemoryLimit sets the Go runtime's soft memory limit: the garbage

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/groupstatus"
+	"github.com/eventproc/eventproc/internal/preflight"
 )
 
 const (
@@ -60,7 +59,7 @@ func runStatus(c *cli.Context) error {
 	if c.Duration(flagStuckAfter) <= 0 {
 		return usageErrorf("--%s %s: must be positive", flagStuckAfter, c.Duration(flagStuckAfter))
 	}
-	if err := checkBrokers(c.Context, clientCfg, nil); err != nil {
+	if err := preflight.CheckClient(c.Context, clientCfg, nil); err != nil {
 		return err
 	}
 	cl, err := newPlainClient(opts)
@@ -76,9 +75,7 @@ func runStatus(c *cli.Context) error {
 		return err
 	}
 	if c.Bool(flagStatusJSON) {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := rep.WriteJSON(c.App.Writer); err != nil {
 			return err
 		}
 	} else {

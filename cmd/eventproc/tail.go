@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"strconv"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/eventproc/eventproc/internal/kafkatool"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
@@ -75,12 +74,9 @@ func tailConfigFrom(c *cli.Context) (kafkaio.ClientConfig, kafkatool.TailConfig,
 	if cfg.StopAtEnd && !cfg.FromStart {
 		return client, cfg, usageErrorf("--stop-at-end needs --from-beginning (new records only would stop at once)")
 	}
-	for _, p := range splitList(c.String(flagReadPartitions)) {
-		n, err := strconv.ParseInt(p, 10, 32)
-		if err != nil || n < 0 {
-			return client, cfg, usageErrorf("--%s: %q is not a partition number", flagReadPartitions, p)
-		}
-		cfg.Partitions = append(cfg.Partitions, int32(n))
+	var err error
+	if cfg.Partitions, err = kafkatool.ParsePartitions(c.String(flagReadPartitions)); err != nil {
+		return client, cfg, usageErrorf("--%s: %w", flagReadPartitions, err)
 	}
 	if c.Int64(flagCount) < 0 {
 		return client, cfg, usageErrorf("--count %d: must be 0 (no limit) or more", c.Int64(flagCount))
@@ -98,25 +94,12 @@ func runTail(c *cli.Context) error {
 		return err
 	}
 	defer cl.Close()
-	if err := checkBrokers(c.Context, clientCfg, cl); err != nil {
+	if err := preflight.CheckClient(c.Context, clientCfg, cl); err != nil {
 		return err
 	}
 
-	out := bufio.NewWriter(c.App.Writer)
-	defer out.Flush()
-	limit, raw := c.Int64(flagCount), c.Bool(flagRaw)
-	var n int64
-	err = kafkatool.Tail(c.Context, cl, cfg, func(r kafkatool.TailRecord) bool {
-		if raw {
-			kafkatool.WriteRaw(out, r)
-		} else {
-			kafkatool.WritePretty(out, r)
-		}
-		// Flush per record: a person (or a pipe) is waiting for it.
-		_ = out.Flush()
-		n++
-		return limit == 0 || n < limit
-	})
+	raw := c.Bool(flagRaw)
+	n, err := kafkatool.PrintTail(c.Context, cl, cfg, c.App.Writer, raw, c.Int64(flagCount))
 	if !raw {
 		fmt.Fprintf(c.App.ErrWriter, "%d record(s) from %s\n", n, cfg.Topics[0])
 	}

@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"github.com/urfave/cli/v2/altsrc"
 
 	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/internal/kafkatool"
-	"github.com/eventproc/eventproc/internal/progress"
+	"github.com/eventproc/eventproc/internal/preflight"
 	"github.com/eventproc/eventproc/kafkaio"
 	"github.com/eventproc/eventproc/rederive"
 )
@@ -52,8 +49,11 @@ func verifyCommand() *cli.Command {
 			"processor's: give verify the same --config file, environment or flags as run.\n" +
 			"Prints a report naming the first offending records of each violation (or --json) and exits 1\n" +
 			"on any violation. Audit the topics of a quiet group (--wait-quiet): records still in flight count as lost.",
-		Flags:  flags,
-		Before: verifyConfigFileBefore(flags),
+		Flags: flags,
+		// run's configuration file: every key must be one of run's flags,
+		// and those verify has are applied, so that verify audits with
+		// exactly the settings the service used.
+		Before: configFileBefore(runCommandFlags(), flags),
 		Action: runVerify,
 	}
 }
@@ -85,26 +85,6 @@ func verifyFlags() []cli.Flag {
 		}
 	}
 	return flags
-}
-
-// verifyConfigFileBefore reads run's configuration file: every key must
-// be one of run's flags, and those verify has are applied to it, so that
-// verify audits with exactly the settings the service used.
-func verifyConfigFileBefore(own []cli.Flag) cli.BeforeFunc {
-	return func(c *cli.Context) error {
-		path := c.String(flagConfig)
-		if path == "" {
-			return nil
-		}
-		src, err := loadConfigFile(path, runCommandFlags())
-		if err != nil {
-			return asUsageError(err)
-		}
-		if err := altsrc.ApplyInputSourceValues(c, src, own); err != nil {
-			return usageErrorf("--%s %s: %w", flagConfig, path, err)
-		}
-		return nil
-	}
 }
 
 const categoryOutput = "Output"
@@ -166,7 +146,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkBrokers(c.Context, cfg.client, nil); err != nil {
+	if err := preflight.CheckClient(c.Context, cfg.client, nil); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context, cfg.timeout)
@@ -177,7 +157,8 @@ func runVerify(c *cli.Context) error {
 			return err
 		}
 	}
-	report, err := auditByPartition(ctx, c.App.ErrWriter, cfg)
+	opts := audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing}
+	report, err := kafkatool.AuditTopics(ctx, cfg.client, cfg.input, cfg.output, cfg.dlq, opts, c.App.ErrWriter)
 	if err != nil {
 		return err
 	}
@@ -192,86 +173,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	if !report.OK() {
-		return fmt.Errorf("%w: %s", errViolations, violationSummary(report))
+		return fmt.Errorf("%w: %s", errViolations, report.Summary())
 	}
 	return nil
-}
-
-// auditByPartition audits the three topics one partition number at a
-// time, reading the input, output and DLQ partitions of that number
-// concurrently as streams, so memory is bounded by the number of sources
-// and a window's worth of records, not by the size of the topics. On a
-// terminal it shows how many input records are audited.
-func auditByPartition(ctx context.Context, stderr io.Writer, cfg verifyConfig) (audit.Report, error) {
-	stream := audit.NewStream(audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing})
-	var bar *progress.Reporter
-	if progress.IsTerminal(stderr) {
-		total, err := kafkatool.CountRecords(ctx, cfg.client, cfg.input)
-		if err != nil {
-			return audit.Report{}, err
-		}
-		bar = progress.New(stderr, "audited input records", total)
-		barCtx, stopBar := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { // redraws the line; exits when the audit ends
-			defer close(done)
-			bar.Run(barCtx)
-		}()
-		defer func() { stopBar(); <-done; bar.Done() }()
-	}
-	topics := []string{cfg.input, cfg.output, cfg.dlq}
-	parts, err := kafkatool.PartitionNumbers(ctx, cfg.client, topics)
-	if err != nil {
-		return audit.Report{}, err
-	}
-	for _, p := range parts {
-		if err := auditPartition(ctx, cfg, stream, p, bar); err != nil {
-			return audit.Report{}, fmt.Errorf("read topics %s, %s, %s: partition %d: %w", cfg.input, cfg.output, cfg.dlq, p, err)
-		}
-	}
-	return stream.Report(), nil
-}
-
-// auditPartition opens partition p of the three topics and streams them
-// through the audit.
-func auditPartition(ctx context.Context, cfg verifyConfig, stream *audit.Stream, p int32, bar *progress.Reporter) error {
-	var readers [3]audit.RecordReader
-	for i, topic := range []string{cfg.input, cfg.output, cfg.dlq} {
-		r, err := kafkaio.OpenPartition(ctx, cfg.client, topic, p)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		readers[i] = kafkatool.AuditReader(r)
-	}
-	in := readers[0]
-	if bar != nil {
-		in = countingReader{in, bar}
-	}
-	return stream.ReadPartition(ctx, p, in, readers[1], readers[2])
-}
-
-// countingReader advances the progress bar by one per input record read.
-type countingReader struct {
-	audit.RecordReader
-	bar *progress.Reporter
-}
-
-func (c countingReader) Next(ctx context.Context) (audit.Record, bool, error) {
-	rec, ok, err := c.RecordReader.Next(ctx)
-	if ok {
-		c.bar.Add(1)
-	}
-	return rec, ok, err
-}
-
-// violationSummary is "loss 2, duplicate 1": the kinds found and their counts.
-func violationSummary(r audit.Report) string {
-	var parts []string
-	for _, k := range audit.Kinds() {
-		if n := r.Count(k); n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", k, n))
-		}
-	}
-	return strings.Join(parts, ", ")
 }

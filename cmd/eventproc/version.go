@@ -13,8 +13,6 @@ import (
 // versionInfo is what the binary knows about its own build.
 type versionInfo = buildinfo.Info
 
-func buildVersion() versionInfo { return buildinfo.Read() }
-
 func versionCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "version",
@@ -26,27 +24,12 @@ func versionCommand() *cli.Command {
 			&cli.BoolFlag{Name: flagVersionJSON, Usage: "print one JSON object instead of text", EnvVars: envVars(flagVersionJSON)},
 		},
 		Action: func(c *cli.Context) error {
-			v := buildVersion()
+			v := buildinfo.Read()
 			if c.Bool(flagVersionJSON) {
 				enc := json.NewEncoder(c.App.Writer)
 				return enc.Encode(v)
 			}
-			w := c.App.Writer
-			fmt.Fprintf(w, "eventproc %s\n", v.Version)
-			if v.Commit != "" {
-				modified := ""
-				if v.Modified {
-					modified = " (uncommitted changes)"
-				}
-				fmt.Fprintf(w, "commit:   %s%s %s\n", v.Commit, modified, v.CommitTime)
-			} else {
-				fmt.Fprintf(w, "commit:   unknown (built without VCS information)\n")
-			}
-			fmt.Fprintf(w, "go:       %s\n", v.GoVersion)
-			fmt.Fprintf(w, "franz-go: %s\n", v.FranzGo)
-			if v.KfakeModule != "" {
-				fmt.Fprintf(w, "kfake:    %s\n", v.KfakeModule)
-			}
+			v.WriteText(c.App.Writer)
 			return nil
 		},
 	}

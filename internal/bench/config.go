@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/eventproc/eventproc/internal/gen"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/processor"
 )
 
 // Config is one benchmark run: eventproc (processor.Run) against the
@@ -36,6 +38,34 @@ type Config struct {
 	Logger          *slog.Logger
 	// Progress receives progress bars and notes (stderr).
 	Progress io.Writer
+}
+
+// Validate checks cfg, naming the eventproc bench flag at fault. The
+// client configuration is checked only without Embedded.
+func (cfg Config) Validate() error {
+	switch {
+	case cfg.Events < 1:
+		return fmt.Errorf("--events %d: need at least 1", cfg.Events)
+	case cfg.Partitions < 1:
+		return fmt.Errorf("--partitions %d: need at least 1", cfg.Partitions)
+	case cfg.Gen.Sources < 1:
+		return fmt.Errorf("--sources %d: need at least 1", cfg.Gen.Sources)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return fmt.Errorf("--rate %v: must be 0 (peak) or a positive rate", cfg.Rate)
+	case !(cfg.LatencyLoad >= 0 && cfg.LatencyLoad <= 1):
+		return fmt.Errorf("--latency-load %v: must be in [0, 1]", cfg.LatencyLoad)
+	case cfg.WindowMaxEvents < 1:
+		return fmt.Errorf("--window-max-events %d: need at least 1", cfg.WindowMaxEvents)
+	case cfg.WindowMaxWait <= 0 || cfg.WindowMaxWait >= processor.DefaultTransactionTimeout:
+		return fmt.Errorf("--window-max-wait %s: must be positive and below the transaction timeout %s", cfg.WindowMaxWait, processor.DefaultTransactionTimeout)
+	}
+	if err := cfg.Gen.Validate(); err != nil {
+		return fmt.Errorf("--malformed-ratio/--sources: %v", err)
+	}
+	if !cfg.Embedded {
+		return cfg.Client.Validate()
+	}
+	return nil
 }
 
 const (

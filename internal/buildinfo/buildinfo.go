@@ -3,6 +3,8 @@
 package buildinfo
 
 import (
+	"fmt"
+	"io"
 	"runtime/debug"
 	"strings"
 )
@@ -70,4 +72,24 @@ func (v Info) Short() string {
 	}
 	parts = append(parts, v.GoVersion, "franz-go "+v.FranzGo)
 	return v.Version + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// WriteText writes the version, commit, Go and franz-go versions, one
+// per line, as eventproc version prints them.
+func (v Info) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "eventproc %s\n", v.Version)
+	if v.Commit != "" {
+		modified := ""
+		if v.Modified {
+			modified = " (uncommitted changes)"
+		}
+		fmt.Fprintf(w, "commit:   %s%s %s\n", v.Commit, modified, v.CommitTime)
+	} else {
+		fmt.Fprintf(w, "commit:   unknown (built without VCS information)\n")
+	}
+	fmt.Fprintf(w, "go:       %s\n", v.GoVersion)
+	fmt.Fprintf(w, "franz-go: %s\n", v.FranzGo)
+	if v.KfakeModule != "" {
+		fmt.Fprintf(w, "kfake:    %s\n", v.KfakeModule)
+	}
 }

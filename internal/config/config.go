@@ -1,5 +1,6 @@
 // Package config holds what every configurable package shares: the error
-// that names the command-line flag whose value is wrong.
+// that names the command-line flag whose value is wrong, the check of a
+// listen address and the splitting of a comma separated list.
 //
 // The convention of processor.Config, intake.Config and enrich.Config:
 //
@@ -18,6 +19,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
 )
 
 // ErrInvalid is wrapped by every *FieldError.
@@ -44,4 +48,30 @@ func (e *FieldError) Unwrap() error { return ErrInvalid }
 // Errorf returns a *FieldError for flag and value with a formatted message.
 func Errorf(flag string, value any, format string, args ...any) *FieldError {
 	return &FieldError{Flag: flag, Value: value, Msg: fmt.Sprintf(format, args...)}
+}
+
+// CheckListenAddr checks a host:port (or :port) listen address without
+// listening: the port must be a number from 0 to 65535 (0 picks a free one).
+func CheckListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("want host:port or :port: %w", err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+// SplitList splits a comma separated list (of brokers, topics, partition
+// numbers), trimming spaces and dropping blanks.
+func SplitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

@@ -45,6 +45,15 @@ type Config struct {
 	Out, Progress io.Writer
 }
 
+// Validate checks the counts and the generator settings, naming the
+// eventproc demo flags at fault.
+func (cfg Config) Validate() error {
+	if cfg.Events < 1 || cfg.Partitions < 1 || cfg.Members < 1 {
+		return errors.New("--events, --partitions and --members must be at least 1")
+	}
+	return cfg.Gen.Validate()
+}
+
 // Run runs the demo until every event is processed, then audits
 // exactly-once and writes the summary; it returns an error when the audit
 // fails. parent bounds the run: its end stops the demo early (nil error).

@@ -29,3 +29,24 @@ func TestRunPassesTheAudit(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	ok := Config{Events: 1, Partitions: 1, Members: 1, Gen: gen.Config{Sources: 1, Seed: 1}}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("Validate(%+v) = %v", ok, err)
+	}
+	for _, edit := range []func(*Config){
+		func(c *Config) { c.Events = 0 }, func(c *Config) { c.Partitions = 0 }, func(c *Config) { c.Members = 0 },
+	} {
+		cfg := ok
+		edit(&cfg)
+		if err := cfg.Validate(); err == nil || err.Error() != "--events, --partitions and --members must be at least 1" {
+			t.Errorf("Validate(%+v) = %v", cfg, err)
+		}
+	}
+	bad := ok
+	bad.Gen.MalformedRatio = 2
+	if err := bad.Validate(); err == nil {
+		t.Errorf("Validate(%+v) accepted a malformed ratio of 2", bad)
+	}
+}

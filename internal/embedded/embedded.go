@@ -31,6 +31,36 @@ type Config struct {
 	TLSKey        string
 }
 
+// Validate checks cfg, naming the eventproc broker flag at fault;
+// passwordEnv is the environment variable SASLPassword comes from.
+func (cfg Config) Validate(passwordEnv string) error {
+	switch {
+	case cfg.Port < 0 || cfg.Port > 65535:
+		return fmt.Errorf("--listen port %d: bad port", cfg.Port)
+	case cfg.NumBrokers < 1:
+		return fmt.Errorf("--num-brokers %d: need at least 1", cfg.NumBrokers)
+	case cfg.Port != 0 && cfg.Port+cfg.NumBrokers-1 > 65535:
+		return fmt.Errorf("--listen port %d + %d brokers runs past port 65535", cfg.Port, cfg.NumBrokers)
+	case cfg.Partitions < 1:
+		return fmt.Errorf("--partitions %d: need at least 1", cfg.Partitions)
+	case (cfg.TLSCert == "") != (cfg.TLSKey == ""):
+		return errors.New("--tls-cert and --tls-key must be given together")
+	}
+	switch cfg.SASLMechanism {
+	case "":
+		if cfg.SASLUser != "" {
+			return errors.New("--sasl-user needs --sasl-mechanism")
+		}
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if cfg.SASLUser == "" || cfg.SASLPassword == "" {
+			return fmt.Errorf("--sasl-mechanism %s needs --sasl-user and $%s", cfg.SASLMechanism, passwordEnv)
+		}
+	default:
+		return fmt.Errorf("--sasl-mechanism %q is not supported: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", cfg.SASLMechanism)
+	}
+	return nil
+}
+
 // Start starts the cluster cfg describes; the caller closes it.
 func Start(cfg Config) (*kfake.Cluster, error) {
 	ports := make([]int, cfg.NumBrokers)

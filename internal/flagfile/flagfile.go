@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -308,4 +309,29 @@ func Names(flags []cli.Flag, skip []string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Before is a command's Before that reads the file named by the flag
+// configFlag, if set: every key is checked against known (with r), and
+// the values are applied to the flags of apply neither given on the
+// command line nor set by their environment variable.
+func Before(configFlag string, known, apply []cli.Flag, r Rules) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		path := c.String(configFlag)
+		if path == "" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", configFlag, err)
+		}
+		values, err := Parse(data, known, r)
+		if err != nil {
+			return fmt.Errorf("--%s %s: %w", configFlag, path, err)
+		}
+		if err := altsrc.ApplyInputSourceValues(c, altsrc.NewMapInputSource(path, values), apply); err != nil {
+			return fmt.Errorf("--%s %s: %w", configFlag, path, err)
+		}
+		return nil
+	}
 }

@@ -1,6 +1,8 @@
 package flagfile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,5 +46,56 @@ func TestParse(t *testing.T) {
 	}
 	if got := Names(flags, []string{"brokers"}); strings.Join(got, ",") != "window-max-events,window-max-wait" {
 		t.Errorf("Names = %v", got)
+	}
+}
+
+func TestBefore(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", "window-max-events: 7\nbrokers: [a:1, b:2]\nonly-known: x\n")
+	bad := write("bad.yaml", "window-max-evnets: 7\n")
+	for _, tt := range []struct {
+		args       []string
+		wantEvents int
+		wantErr    string
+	}{
+		{args: []string{"--config", good}, wantEvents: 7},
+		{args: []string{"--config", good, "--window-max-events", "9"}, wantEvents: 9}, // the command line wins
+		{args: nil, wantEvents: 1},
+		{args: []string{"--config", bad}, wantErr: "--config " + bad + ": "},
+		{args: []string{"--config", filepath.Join(dir, "missing.yaml")}, wantErr: "--config: "},
+	} {
+		// known holds a flag the command itself lacks: the file may set it,
+		// and it is not applied.
+		known := Configurable([]cli.Flag{&cli.IntFlag{Name: "window-max-events"}, &cli.StringFlag{Name: "brokers"}, &cli.StringFlag{Name: "only-known"}})
+		apply := Configurable([]cli.Flag{&cli.IntFlag{Name: "window-max-events", Value: 1}, &cli.StringFlag{Name: "brokers"}})
+		var events int
+		var brokers string
+		cmd := &cli.Command{Name: "cmd", Flags: append(apply, &cli.StringFlag{Name: "config"}),
+			Before: Before("config", known, apply, Rules{ListKeys: []string{"brokers"}, Command: "app cmd"}),
+			Action: func(c *cli.Context) error {
+				events, brokers = c.Int("window-max-events"), c.String("brokers")
+				return nil
+			}}
+		app := &cli.App{Name: "app", Commands: []*cli.Command{cmd}, ExitErrHandler: func(*cli.Context, error) {}}
+		err := app.Run(append([]string{"app", "cmd"}, tt.args...))
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: err %v, want one containing %q", tt.args, err, tt.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%v: %v", tt.args, err)
+		case events != tt.wantEvents:
+			t.Errorf("%v: window-max-events %d, want %d", tt.args, events, tt.wantEvents)
+		case len(tt.args) > 0 && brokers != "a:1,b:2":
+			t.Errorf("%v: brokers %q, want a:1,b:2", tt.args, brokers)
+		}
 	}
 }

@@ -1,7 +1,9 @@
 package groupstatus
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -146,5 +148,20 @@ func TestWindowID(t *testing.T) {
 		if got := windowID([]byte(tt.in)); got != tt.want {
 			t.Errorf("windowID(%s) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	rep := Report{Group: "g", Stuck: true, StuckReason: "partition 0"}
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	if back.Group != "g" || !back.Stuck || back.StuckReason != "partition 0" || !strings.Contains(buf.String(), "\n  \"") {
+		t.Errorf("WriteJSON wrote %s", buf.String())
 	}
 }

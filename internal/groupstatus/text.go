@@ -1,6 +1,7 @@
 package groupstatus
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -73,4 +74,11 @@ func joinInt32(ps []int32) string {
 		parts[i] = fmt.Sprint(p)
 	}
 	return strings.Join(parts, ",")
+}
+
+// WriteJSON writes the report as one indented JSON object.
+func (rep Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
 }

@@ -1,7 +1,9 @@
 package kafkatool
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +11,30 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
+
+// PrintTail writes the records Tail reads to w, each as WriteRaw or
+// WritePretty writes it and flushed at once (a person, or a pipe, is
+// waiting for it), and stops after limit records (0: no limit). It
+// returns how many records it wrote and Tail's error.
+func PrintTail(ctx context.Context, cl *kgo.Client, cfg TailConfig, w io.Writer, raw bool, limit int64) (int64, error) {
+	out := bufio.NewWriter(w)
+	defer out.Flush()
+	var n int64
+	err := Tail(ctx, cl, cfg, func(r TailRecord) bool {
+		if raw {
+			WriteRaw(out, r)
+		} else {
+			WritePretty(out, r)
+		}
+		_ = out.Flush()
+		n++
+		return limit == 0 || n < limit
+	})
+	return n, err
+}
 
 // WriteRaw writes the value byte for byte and a newline. A value holding
 // newlines spans lines: use pretty mode or kcat for framing.

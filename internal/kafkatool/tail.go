@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/eventproc/eventproc/kafkaio"
 	"slices"
+	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/internal/config"
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // TailRecord is one committed record read by Tail. Its slices stay valid
@@ -28,6 +31,20 @@ type TailConfig struct {
 	// StopAtEnd returns once every partition has been read up to the last
 	// stable offset it had when Tail started (kcat's -e).
 	StopAtEnd bool
+}
+
+// ParsePartitions parses a comma separated list of partition numbers
+// ("0, 3"); an empty list is nil (every partition).
+func ParsePartitions(list string) ([]int32, error) {
+	var ps []int32
+	for _, p := range config.SplitList(list) {
+		n, err := strconv.ParseInt(p, 10, 32)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q is not a partition number", p)
+		}
+		ps = append(ps, int32(n))
+	}
+	return ps, nil
 }
 
 // ErrTailClient is returned by Tail for a client not built with TailClientOpts.

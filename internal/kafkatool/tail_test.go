@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,5 +159,59 @@ func TestTailMissingTopic(t *testing.T) {
 		func(kafkatool.TailRecord) bool { return true })
 	if err == nil {
 		t.Fatal("tail of a missing topic succeeded")
+	}
+}
+
+func TestPrintTailRawAndLimit(t *testing.T) {
+	addrs := startFakeCluster(t, 1, "out")
+	cl := newTestClient(t, addrs, kgo.TransactionalID("seed"))
+	produceTxn(t, cl, "out", 0, true, "v1", "v2", "v3")
+	produceTxn(t, cl, "out", 0, false, "x1")
+	cfg := kafkatool.TailConfig{Topics: []string{"out"}, FromStart: true, StopAtEnd: true}
+	for _, tt := range []struct {
+		limit int64
+		want  string
+		n     int64
+	}{
+		{0, "v1\nv2\nv3\n", 3},
+		{2, "v1\nv2\n", 2},
+	} {
+		var out strings.Builder
+		n, err := kafkatool.PrintTail(t.Context(), newTestClient(t, addrs, kafkatool.TailClientOpts()...), cfg, &out, true, tt.limit)
+		if err != nil || n != tt.n || out.String() != tt.want {
+			t.Errorf("limit %d: %d records, err %v, printed %q; want %d, %q", tt.limit, n, err, out.String(), tt.n, tt.want)
+		}
+	}
+	var out strings.Builder
+	if _, err := kafkatool.PrintTail(t.Context(), newTestClient(t, addrs, kafkatool.TailClientOpts()...), cfg, &out, false, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "--- out [0] @0  key k-v1") || strings.Contains(out.String(), "v2") {
+		t.Errorf("pretty output %q", out.String())
+	}
+}
+
+func TestParsePartitions(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		want    []int32
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"0, 3,,7", []int32{0, 3, 7}, ""},
+		{"1,x", nil, `"x" is not a partition number`},
+		{"-1", nil, `"-1" is not a partition number`},
+		{"2147483648", nil, `"2147483648" is not a partition number`},
+	} {
+		got, err := kafkatool.ParsePartitions(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("ParsePartitions(%q) err %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("ParsePartitions(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
 	}
 }

@@ -10,12 +10,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eventproc/eventproc/kafkaio"
 )
 
 // DefaultTimeout bounds the whole check: a reachable broker answers in
@@ -75,6 +79,21 @@ type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 func Check(ctx context.Context, cl *kgo.Client, seeds []string, tlsOrSASL bool, timeout time.Duration) error {
 	var d net.Dialer
 	return check(ctx, d.DialContext, cl.Ping, seeds, tlsOrSASL, timeout)
+}
+
+// CheckClient is Check for a client configuration: cl is the command's
+// client, or nil for a short-lived one made from cfg.
+func CheckClient(ctx context.Context, cfg kafkaio.ClientConfig, cl *kgo.Client) error {
+	if cl == nil {
+		tmp, err := kafkaio.NewClient(cfg)
+		if err != nil {
+			return err
+		}
+		defer tmp.Close()
+		cl = tmp
+	}
+	tlsOrSASL := cfg.TLS.Enabled || cfg.TLS.CAFile != "" || cfg.TLS.CertFile != "" || cfg.SASL.Mechanism != ""
+	return Check(ctx, cl, cfg.Brokers, tlsOrSASL, DefaultTimeout)
 }
 
 func check(ctx context.Context, dial Dialer, ping func(context.Context) error, seeds []string, tlsOrSASL bool, timeout time.Duration) error {
@@ -140,6 +159,23 @@ func unwrapDial(err error) error {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
 		return op.Err
+	}
+	return err
+}
+
+// ExplainAuthError adds check, what to look at, to an error that says the
+// brokers refused the client's SASL credentials. Kafka answers a failed
+// SASL handshake with SASL_AUTHENTICATION_FAILED; some brokers (and the
+// embedded one) just close the connection, which franz-go reports as EOF,
+// so an EOF gets the same hint, and tlsHint (the TLS flag to try). Other
+// errors come back unchanged. Call it only for a client that uses SASL.
+func ExplainAuthError(err error, check, tlsHint string) error {
+	switch {
+	case errors.Is(err, kerr.SaslAuthenticationFailed):
+		return fmt.Errorf("%w: SASL authentication failed: %s", err, check)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("%w: the broker closed the connection, as it does when SASL authentication fails: %s (and %s if the listener expects TLS)",
+			err, check, tlsHint)
 	}
 	return err
 }
