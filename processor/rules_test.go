@@ -1,11 +1,9 @@
 package processor
 
 import (
-	"bytes"
 	"encoding/binary"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -131,24 +129,6 @@ func replayOutputs(t *testing.T, h *harness, s snapshot, r rules.Rules) map[stri
 	return out
 }
 
-// syncBuffer is a log sink safe for the member's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestTakeoverUnderOtherRules: a member that takes over partitions last
 // written under other rules says so in its log and metric, and its outputs
 // carry its own rules_version; a member under the same rules does not.
@@ -165,7 +145,7 @@ func TestTakeoverUnderOtherRules(t *testing.T) {
 		t.Fatalf("first member counted %v rules changes on fresh partitions", got)
 	}
 
-	var logs syncBuffer
+	var logs lockedBuffer
 	h.produce(600)
 	b := h.start("b", func(c *Config) {
 		withRules(custom)(c)
