@@ -30,6 +30,9 @@ type SessionConfig struct {
 	// running member with the same id is refused (FENCED_INSTANCE_ID).
 	// Empty means a dynamic member.
 	InstanceID string
+	// SingleOwner makes one member own every input partition (global
+	// ordering, SingleOwnerBalancer); the others stand by with none.
+	SingleOwner bool
 	// SessionTimeout is how long the group waits for a silent member
 	// before reassigning its partitions (franz-go default 45s).
 	SessionTimeout time.Duration
@@ -137,7 +140,6 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		kgo.TransactionalID(cfg.TransactionalID),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequireStableFetchOffsets(),
-		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		// A produce answered CONCURRENT_TRANSACTIONS (the previous
@@ -148,6 +150,11 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		// take seconds to commit.
 		kgo.MetadataMinAge(sessionMetadataMinAge),
 	)
+	if cfg.SingleOwner {
+		opts = append(opts, kgo.Balancers(SingleOwnerBalancer()))
+	} else {
+		opts = append(opts, kgo.Balancers(kgo.CooperativeStickyBalancer()))
+	}
 	if cfg.TransactionTimeout > 0 {
 		opts = append(opts, kgo.TransactionTimeout(cfg.TransactionTimeout))
 	}
@@ -481,11 +488,15 @@ func isFenced(err error) bool {
 // another running member joined with the same instance id.
 func IsDuplicateInstance(err error) bool { return errors.Is(err, kerr.FencedInstanceID) }
 
+// IsInconsistentProtocol reports that the group's members use another
+// group protocol: members of one group run with different --ordering.
+func IsInconsistentProtocol(err error) bool { return errors.Is(err, kerr.InconsistentGroupProtocol) }
+
 // IsFatal reports errors that no retry can fix: authentication,
 // authorization, and a second live member with the same instance id. The
 // operator must act.
 func IsFatal(err error) bool {
-	return errors.Is(err, kerr.FencedInstanceID) || errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
+	return errors.Is(err, kerr.FencedInstanceID) || errors.Is(err, kerr.InconsistentGroupProtocol) || errors.Is(err, kerr.SaslAuthenticationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) ||
 		errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.GroupAuthorizationFailed) ||
 		errors.Is(err, kerr.ClusterAuthorizationFailed)
 }

@@ -26,6 +26,10 @@ type TopicPlan struct {
 	// eventproc creates; -1 (or 0) takes the broker's defaults.
 	ReplicationFactor int16
 	MinInSyncReplicas int
+	// SingleOutputPartition is global ordering: only output partition 0 is
+	// written, so a missing output is created with one partition and an
+	// existing one is accepted with any count.
+	SingleOutputPartition bool
 }
 
 // TopicLayout is what EnsureTopics found (or made).
@@ -101,7 +105,11 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, plan TopicPlan) (TopicLay
 	}
 	var created []string
 	create := func(topic string, configs map[string]*string) error {
-		if err := createTopic(ctx, adm, topic, p, rf, configs); err != nil {
+		n := p
+		if topic == plan.Output && plan.SingleOutputPartition {
+			n = 1
+		}
+		if err := createTopic(ctx, adm, topic, n, rf, configs); err != nil {
 			return err
 		}
 		created = append(created, topic)
@@ -122,7 +130,7 @@ func EnsureTopics(ctx context.Context, cl *kgo.Client, plan TopicPlan) (TopicLay
 			if err := create(t.name, configsFor(t.name)); err != nil {
 				return lay, err
 			}
-		case n < p:
+		case n < p && !(t.name == plan.Output && plan.SingleOutputPartition):
 			return lay, fmt.Errorf("%w: topic %q (%s) has %d partitions but input %q has %d: every input partition p is written to partition p, so add partitions to %q (kafka-topics --alter --partitions %d)", ErrTopicLayout, t.name, t.flag, n, plan.Input, p, t.name, p)
 		default:
 			existing = append(existing, t.name)

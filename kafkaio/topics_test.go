@@ -116,3 +116,33 @@ func TestIsRefusal(t *testing.T) {
 		}
 	}
 }
+
+// TestEnsureTopicsSingleOutputPartition: with global ordering the output is
+// created with one partition (the DLQ and changelog still match the
+// input), and an existing output with fewer partitions than the input is
+// accepted.
+func TestEnsureTopicsSingleOutputPartition(t *testing.T) {
+	cl, adm := threeBrokers(t)
+	createTopic(t, adm, "in", 1<<20)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	plan := kafkaio.TopicPlan{Input: "in", Output: "out", DLQ: "dlq", Changelog: "g-state", CreateMissing: true,
+		MaxEventBytes: 1 << 10, ReplicationFactor: 1, SingleOutputPartition: true}
+	if _, err := kafkaio.EnsureTopics(ctx, cl, plan); err != nil {
+		t.Fatal(err)
+	}
+	details, err := adm.ListTopics(ctx, "out", "dlq", "g-state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for topic, want := range map[string]int{"out": 1, "dlq": 2, "g-state": 2} {
+		if got := len(details[topic].Partitions); got != want {
+			t.Errorf("%s has %d partitions, want %d", topic, got, want)
+		}
+	}
+	// The same one-partition output is refused in partition mode.
+	plan.SingleOutputPartition = false
+	if _, err := kafkaio.EnsureTopics(ctx, cl, plan); !errors.Is(err, kafkaio.ErrTopicLayout) || !strings.Contains(err.Error(), `"out"`) {
+		t.Fatalf("partition mode on a 1-partition output: err = %v, want a layout error naming it", err)
+	}
+}

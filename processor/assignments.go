@@ -53,3 +53,15 @@ func (a *assignments) reset() {
 	clear(a.owned)
 	a.revoked = nil
 }
+
+// current returns the partitions owned now, leaving the changes for take.
+func (a *assignments) current() []int32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	owned := make([]int32, 0, len(a.owned))
+	for p := range a.owned {
+		owned = append(owned, p)
+	}
+	slices.Sort(owned)
+	return owned
+}

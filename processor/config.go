@@ -43,6 +43,10 @@ type Config struct {
 	// were published by another group (which doubles the output).
 	AllowSharedOutput bool
 
+	// Ordering is partition (each output partition ordered on its own) or
+	// global (one stream on output partition 0, one active member).
+	Ordering Ordering
+
 	WindowMaxEvents int
 	WindowMaxWait   time.Duration
 	// WindowMaxBytes bounds the input bytes held by an open window.
@@ -215,6 +219,9 @@ func (c Config) Validate() error {
 			bad(f.flag, f.v, "names the same topic as %s: each must be distinct", other)
 		}
 		names[f.v] = f.flag
+	}
+	if c.Ordering != OrderingPartition && c.Ordering != OrderingGlobal {
+		bad("--ordering", c.Ordering, "must be partition or global")
 	}
 	if c.WindowMaxEvents < 1 {
 		bad("--window-max-events", c.WindowMaxEvents, "must be at least 1")

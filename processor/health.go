@@ -22,6 +22,9 @@ type Health struct {
 	mu     sync.Mutex
 	ready  bool
 	reason string
+	// role is active or standby with global ordering (where a standby is
+	// ready: it is there to take over), empty otherwise.
+	role string
 }
 
 // NewHealth returns a Health that is not ready yet.
@@ -40,8 +43,23 @@ func (h *Health) set(ready bool, reason string) {
 	h.mu.Unlock()
 }
 
+// Role is the member's role with global ordering (active or standby), or
+// empty.
+func (h *Health) Role() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.role
+}
+
+func (h *Health) setRole(role string) {
+	h.mu.Lock()
+	h.role = role
+	h.mu.Unlock()
+}
+
 // OpsHandler serves GET /metrics from gatherer, /healthz (process alive)
-// and /readyz (200 when h is ready, else 503 with the reason).
+// and /readyz (200 when h is ready, else 503 with the reason; with global
+// ordering the body names the role, role=active or role=standby).
 func OpsHandler(gatherer prometheus.Gatherer, h *Health) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
@@ -50,12 +68,16 @@ func OpsHandler(gatherer prometheus.Gatherer, h *Health) http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		ok, reason := h.Ready()
+		role := ""
+		if r := h.Role(); r != "" {
+			role = " role=" + r
+		}
 		if !ok {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready: " + reason + "\n"))
+			_, _ = w.Write([]byte("not ready" + role + ": " + reason + "\n"))
 			return
 		}
-		_, _ = w.Write([]byte("ready\n"))
+		_, _ = w.Write([]byte("ready" + role + "\n"))
 	})
 	return mux
 }

@@ -32,6 +32,7 @@ type metrics struct {
 	rulesInfo     *prometheus.GaugeVec
 	truncated     prometheus.Counter
 	keyMismatch   *prometheus.CounterVec
+	role          *prometheus.GaugeVec
 }
 
 // latencyBuckets resolve 1 ms to 10 s.
@@ -128,10 +129,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		keyMismatch: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "eventproc_key_mismatch_total", Help: "Accepted input records whose key is not their source_id (misrouted: per-source state and sequence numbers split across partitions), per input partition, in committed windows.",
 		}, []string{"partition"}),
+		role: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "eventproc_role", Help: "1 for this member's role: active (owns input partitions and publishes) or standby (owns none; with --ordering global it takes over all partitions when the active stops).",
+		}, []string{"role"}),
 	}
 	all := []prometheus.Collector{m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds, m.commitSeconds, m.concurrentTxn,
 		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs,
-		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch}
+		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch, m.role}
 	for i, c := range all {
 		if err := reg.Register(c); err != nil {
 			for _, done := range all[:i] {
@@ -147,5 +151,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, o := range []string{outcomeCommitted, outcomeAborted, outcomeFailed} {
 		m.transactions.WithLabelValues(o)
 	}
+	m.role.WithLabelValues(roleActive).Set(0)
+	m.role.WithLabelValues(roleStandby).Set(1)
 	return m, nil
 }

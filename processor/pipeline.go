@@ -54,6 +54,13 @@ type pipeline struct {
 	out  []kafkaio.OutRecord
 	emit func(kafkaio.OutRecord)
 
+	// global is global ordering: the whole window is one output stream on
+	// output partition 0, numbered by one counter that continues from
+	// globalLast (set by the runner before each window: the highest
+	// counter among the partitions' checkpoints).
+	global     bool
+	globalLast ordering.PublishCounter
+
 	// dlqLimit is the DLQ's max.message.bytes, which truncated dead
 	// letters fill; truncated counts them in the current window.
 	dlqLimit  int
@@ -313,8 +320,9 @@ func (p *pipeline) partition(part int32, state func(int32) *partitionState) *win
 	return wp
 }
 
-// mergeOrder sorts the window into the contract's global order and hands
-// out each output partition's publish sequence in that order.
+// mergeOrder sorts the window into the contract's merge order and hands
+// out each output partition's publish sequence in that order (with global
+// ordering, the one stream's).
 func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
 	// Items are in input order, so each source's items are in ascending
 	// sequence order, as Merger requires.
@@ -324,6 +332,20 @@ func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
 		p.srcs = append(p.srcs, p.items[i].ev.SourceID)
 	}
 	p.order = p.merger.Order(p.order[:0], p.prio, p.srcs)
+	if p.global {
+		// One counter over the whole stream. Every partition of the window
+		// checkpoints its value after the window, so the highest
+		// checkpoint of all partitions is always the stream's last
+		// sequence (a window always has a partition).
+		c := p.globalLast
+		for _, i := range p.order {
+			p.items[i].d.GlobalPublishSequence = c.Next()
+		}
+		for _, wp := range p.parts {
+			wp.publish = c
+		}
+		return
+	}
 	for _, i := range p.order {
 		it := &p.items[i]
 		it.d.GlobalPublishSequence = p.parts[recs[it.rec].Partition].publish.Next()
@@ -363,4 +385,13 @@ func (p *pipeline) commit() {
 		wp.base.nextOffset = wp.nextOffset
 		wp.base.rules, wp.base.rulesKnown = p.rulesHash, true
 	}
+}
+
+// outputPartition is where the outputs of input partition in go: the same
+// number, or partition 0 for the one stream of global ordering.
+func (p *pipeline) outputPartition(in int32) int32 {
+	if p.global {
+		return 0
+	}
+	return in
 }

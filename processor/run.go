@@ -56,6 +56,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		return err
 	}
+	r.setRole(0)
 	return r.loop(ctx)
 }
 
@@ -92,6 +93,8 @@ type runner struct {
 	sess   *kafkaio.Session
 	states map[int32]*partitionState
 	assign assignments
+	// inputPartitions is the input's partition count, read at start.
+	inputPartitions int32
 
 	recs     []kafkaio.InRecord
 	recBytes int
@@ -129,6 +132,7 @@ func newRunner(cfg Config) (*runner, error) {
 	}
 	pipe.useRules(stages)
 	pipe.setGroup(cfg.Group)
+	pipe.global = cfg.Ordering == OrderingGlobal
 	r, err := newLoop(cfg, pipe)
 	if err != nil {
 		return nil, err
@@ -172,6 +176,7 @@ func (r *runner) plan() kafkaio.TopicPlan {
 		Input: r.cfg.InputTopic, Output: r.cfg.OutputTopic, DLQ: r.cfg.DLQTopic, Changelog: r.cfg.ChangelogTopic(),
 		CreateMissing: r.cfg.CreateTopics, MaxEventBytes: r.cfg.Intake.MaxEventBytes,
 		ReplicationFactor: r.cfg.ReplicationFactor, MinInSyncReplicas: r.cfg.MinInSyncReplicas,
+		SingleOutputPartition: r.global(),
 	}
 }
 
@@ -188,6 +193,7 @@ func (r *runner) ensureTopics(ctx context.Context) error {
 		return fmt.Errorf("topics: %w", err)
 	}
 	r.limits = lay.Limits
+	r.inputPartitions = lay.Partitions
 	if r.pipe != nil {
 		r.pipe.dlqLimit = lay.Limits.DLQ
 	}
@@ -196,7 +202,11 @@ func (r *runner) ensureTopics(ctx context.Context) error {
 	}
 	r.log.Info("topics ready", "input", r.cfg.InputTopic, "partitions", lay.Partitions, "output", r.cfg.OutputTopic, "dlq", r.cfg.DLQTopic, "changelog", r.cfg.ChangelogTopic(),
 		"input_max_message_bytes", lay.Limits.Input, "output_max_message_bytes", lay.Limits.Output, "dlq_max_message_bytes", lay.Limits.DLQ, "broker_message_max_bytes", lay.Limits.Broker)
-	return r.checkSharedOutput(ctx, lay.Partitions)
+	outputs := lay.Partitions
+	if r.global() {
+		outputs = 1 // only partition 0 is written
+	}
+	return r.checkSharedOutput(ctx, outputs)
 }
 
 // checkSharedOutput refuses to start when the last committed records of
@@ -230,6 +240,7 @@ func (r *runner) newSession() error {
 		TransactionalID:          r.cfg.TransactionalID(),
 		InputTopic:               r.cfg.InputTopic,
 		InstanceID:               r.cfg.InstanceID,
+		SingleOwner:              r.global(),
 		SessionTimeout:           r.cfg.SessionTimeout,
 		TransactionTimeout:       r.cfg.TransactionTimeout,
 		FetchMaxWait:             250 * time.Millisecond,
@@ -265,6 +276,7 @@ func (r *runner) closeSession(ctx context.Context, leave bool) {
 	clear(r.states)
 	r.assign.reset()
 	r.m.partitions.Set(0)
+	r.setRole(0)
 	r.setReady(false, "no group session")
 }
 
@@ -305,6 +317,8 @@ func (r *runner) loop(ctx context.Context) error {
 		case errors.Is(err, errCrashed):
 			leave = false
 			return err
+		case kafkaio.IsInconsistentProtocol(err):
+			return fmt.Errorf("group %s runs with the other --ordering: the coordinator refused this member's group protocol (%s); use the same --ordering on every member of a group, or another --group: %w", r.cfg.Group, r.cfg.Ordering, err)
 		case kafkaio.IsDuplicateInstance(err):
 			return fmt.Errorf("another running member joined group %s with the same --instance-id %q: the group keeps the newest member with an id, so this one stops (give every running member its own id): %w", r.cfg.Group, r.cfg.InstanceID, err)
 		case kafkaio.IsFatal(err):
@@ -416,6 +430,7 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	if changes > 0 {
 		r.m.rebalances.Add(float64(changes))
 		r.m.partitions.Set(float64(len(owned)))
+		r.setRole(len(owned))
 		r.log.Info("assignment changed", "owned", owned, "revoked", revoked)
 	}
 	var missing []int32
@@ -433,6 +448,10 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 		pending = len(missing) - restored
 	}
 	switch {
+	case len(owned) == 0 && r.global():
+		// A standby: ready to take over, which it does when the group
+		// gives it the partitions.
+		r.setReady(true, "")
 	case len(owned) == 0:
 		r.setReady(false, fmt.Sprintf("no partitions assigned yet: group %s is rebalancing, or every partition is owned by other members; a member that stopped without leaving keeps its partitions until its session timeout (%s here) passes", r.cfg.Group, r.cfg.SessionTimeout))
 	case pending > 0:
@@ -470,6 +489,19 @@ func (r *runner) publish(ctx context.Context) error {
 			missing = append(missing, p)
 		}
 	}
+	if r.global() && r.stateful() {
+		// The stream's counter is the highest of all partitions'
+		// checkpoints: every partition must be owned and restored.
+		owned := r.assign.current()
+		if len(owned) < int(r.inputPartitions) {
+			return &partialOwnershipError{owned: len(owned), partitions: int(r.inputPartitions)}
+		}
+		for _, p := range owned {
+			if r.states[p] == nil && !slices.Contains(missing, p) {
+				missing = append(missing, p)
+			}
+		}
+	}
 	if len(missing) > 0 {
 		if _, err := r.restoreAll(ctx, missing, true); err != nil {
 			return err
@@ -477,6 +509,9 @@ func (r *runner) publish(ctx context.Context) error {
 	}
 	r.windowSeq++
 	windowID := r.windowBase + fmt.Sprintf("%012d", r.windowSeq)
+	if r.global() && r.stateful() {
+		r.pipe.globalLast = r.globalLast()
+	}
 	if err := r.sess.Begin(); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -105,7 +105,7 @@ func (e *encodeShard) encodeOutputs(p *pipeline, recs []kafkaio.InRecord, order 
 		e.valbuf = event.AppendOutput(e.valbuf, &it.ev, &it.d, opt)
 		value := e.valbuf[start:len(e.valbuf):len(e.valbuf)]
 		hdrs := e.lineageHeaders(r, true, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
-		o := kafkaio.OutRecord{Topic: p.topics.Output, Partition: r.Partition, Key: it.ev.SourceID, Value: value, Headers: hdrs, Input: it.rec}
+		o := kafkaio.OutRecord{Topic: p.topics.Output, Partition: p.outputPartition(r.Partition), Key: it.ev.SourceID, Value: value, Headers: hdrs, Input: it.rec}
 		if direct {
 			p.add(o)
 			continue

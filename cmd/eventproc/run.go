@@ -50,6 +50,7 @@ const (
 	flagAllowSharedOutput  = "allow-shared-output"
 	flagPprof              = "pprof"
 	flagCompression        = "compression"
+	flagOrdering           = "ordering"
 )
 
 const (
@@ -117,6 +118,8 @@ func runFlags() []cli.Flag {
 			Usage: "min.insync.replicas of the topics eventproc creates; -1: the broker's default", EnvVars: envVars(flagMinInSyncReplicas)},
 		&cli.BoolFlag{Name: flagAllowSharedOutput, Category: categoryTopics,
 			Usage: "DANGEROUS: start even when the output topic's last records come from another group (both groups then publish every event: the output doubles)", EnvVars: envVars(flagAllowSharedOutput)},
+		&cli.StringFlag{Name: flagOrdering, Value: processor.OrderingPartition.String(), Category: categoryTopics,
+			Usage: "partition: each output partition p carries input partition p's events in merge order, members share the partitions; global: one stream on output partition 0 in merge order across all partitions, one active member and the others warm standbys (every member of a group must use the same value)", EnvVars: envVars(flagOrdering)},
 		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
 			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
 		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,
@@ -182,9 +185,14 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 	if codec := c.String(flagCompression); !strings.EqualFold(codec, kafkaio.DefaultCompression) {
 		cfg.Client.Compression = codec // empty stands for the default
 	}
+	ordering, oerr := processor.ParseOrdering(c.String(flagOrdering))
+	if oerr != nil {
+		oerr = config.Errorf("--"+flagOrdering, c.String(flagOrdering), "%v", oerr)
+	}
+	cfg.Ordering = ordering
 	p, err := processingConfigFrom(c)
 	cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Rules = p.Intake, p.Enrich, p.RedactMetadata, p.Rules
-	return cfg, err
+	return cfg, errors.Join(oerr, err)
 }
 
 // runConfigFrom builds and checks the processor configuration from the
