@@ -3,10 +3,6 @@ package kafkaio
 import (
 	"context"
 	"fmt"
-	"slices"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // RestorePartitions reads the given state-changelog partitions, through
@@ -20,27 +16,18 @@ import (
 // StableRanges: the tail may hold only markers of aborted transactions,
 // and the restore still knows it reached the end).
 func RestorePartitions(ctx context.Context, cfg ClientConfig, topic string, partitions []int32, fn func(partition int32, key, value []byte)) (map[int32]int, error) {
-	opts, err := cfg.Options()
+	t, err := NewChangelogTail(cfg, topic)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := kgo.NewClient(append(opts, ReadCommittedOpts()...)...)
-	if err != nil {
-		return nil, fmt.Errorf("restore client: %w", err)
+	defer t.Close()
+	from := make(map[int32]int64, len(partitions))
+	for _, p := range partitions {
+		from[p] = FromStart
 	}
-	defer cl.Close()
-	ranges, err := StableRanges(ctx, kadm.NewClient(cl), []string{topic}, func(_ string, p int32) bool { return slices.Contains(partitions, p) })
+	read, err := t.CatchUp(ctx, from, 0, func(int32) {}, fn)
 	if err != nil {
-		return nil, fmt.Errorf("changelog %s: %w", topic, err)
+		return read.Records, fmt.Errorf("restore %s%v: %w", topic, partitions, err)
 	}
-	n := make(map[int32]int, len(partitions))
-	err = ReadCommitted(ctx, cl, ranges, func(r InRecord) bool {
-		fn(r.Partition, r.Key, r.Value)
-		n[r.Partition]++
-		return true
-	})
-	if err != nil {
-		return n, fmt.Errorf("restore %s%v: %w", topic, partitions, err)
-	}
-	return n, nil
+	return read.Records, nil
 }

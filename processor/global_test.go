@@ -262,6 +262,8 @@ func TestGlobalStandbyTakesOverAfterCrash(t *testing.T) {
 	awaitRole(t, a, roleActive, 30*time.Second)
 	b = h.start("b", globalOrdering, smallWindows)
 	awaitRole(t, b, roleStandby, 30*time.Second)
+	// The standby keeps every partition warm from the changelog.
+	awaitMetric(t, b, "eventproc_standby_partitions", 4)
 	h.produce(2000)
 	if err := a.wait(t, 60*time.Second); !errors.Is(err, errCrashed) {
 		t.Fatalf("member a: got %v, want the simulated crash", err)
@@ -269,6 +271,27 @@ func TestGlobalStandbyTakesOverAfterCrash(t *testing.T) {
 	s := h.awaitAll(90 * time.Second)
 	h.assertGlobalStream(s)
 	awaitRole(t, b, roleActive, 10*time.Second)
+	// The takeover read only the changelog the standby had not seen: far
+	// fewer records than the standby had read.
+	tailed, restored := metricSum(t, b.reg, "eventproc_standby_records_total"), metricSum(t, b.reg, "eventproc_state_restore_records_total")
+	if tailed == 0 || restored >= tailed {
+		t.Fatalf("standby read %v changelog records, takeover restored %v: want a warm takeover reading only the tail", tailed, restored)
+	}
+	if v := metricSum(t, b.reg, "eventproc_standby_partitions"); v != 0 {
+		t.Fatalf("active still counts %v standby partitions", v)
+	}
+}
+
+// awaitMetric waits until the sum of a metric family of m is want.
+func awaitMetric(t *testing.T, m *member, name string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for metricSum(t, m.reg, name) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("member %s: %s = %v after 30s, want %v", m.instance, name, metricSum(t, m.reg, name), want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestGlobalRestartUnderInstanceID: the crashed active restarts under its

@@ -33,6 +33,8 @@ type metrics struct {
 	truncated     prometheus.Counter
 	keyMismatch   *prometheus.CounterVec
 	role          *prometheus.GaugeVec
+	standbyParts  prometheus.Gauge
+	standbyRecs   prometheus.Counter
 }
 
 // latencyBuckets resolve 1 ms to 10 s.
@@ -132,10 +134,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		role: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "eventproc_role", Help: "1 for this member's role: active (owns input partitions and publishes) or standby (owns none; with --ordering global it takes over all partitions when the active stops).",
 		}, []string{"role"}),
+		standbyParts: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "eventproc_standby_partitions", Help: "Partitions this member keeps warm as a standby: their state, read from the changelog as the owner writes it, so a takeover reads only the changelog's tail.",
+		}),
+		standbyRecs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "eventproc_standby_records_total", Help: "Changelog records a standby read to keep its warm copies current.",
+		}),
 	}
 	all := []prometheus.Collector{m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds, m.commitSeconds, m.concurrentTxn,
 		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs,
-		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch, m.role}
+		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch, m.role, m.standbyParts, m.standbyRecs}
 	for i, c := range all {
 		if err := reg.Register(c); err != nil {
 			for _, done := range all[:i] {

@@ -63,22 +63,39 @@ func (r *runner) restoreAll(ctx context.Context, parts []int32, wait bool) (int,
 }
 
 // restore rebuilds the partitions' state from their changelog partitions,
-// all read through one client. The changelog is written in the same
-// transaction as the consumed offsets, so each partition's checkpoint must
-// reach the group's committed offset; until the previous owner's
-// transaction markers land it may lag for a moment, and restore reads the
-// partitions that lag again.
+// all read through the member's changelog tail. A partition this member
+// kept warm as a standby starts from that state and reads only the part
+// of the changelog written since; the others are read from the start. The
+// changelog is written in the same transaction as the consumed offsets, so
+// each partition's checkpoint must reach the group's committed offset;
+// until the previous owner's transaction markers land it may lag for a
+// moment, and restore reads on from where it stopped.
 func (r *runner) restore(ctx context.Context, parts []int32, committed map[int32]int64) error {
 	start := r.cfg.Clock()
 	r.setReady(false, fmt.Sprintf("restoring state of partitions %v from %s", parts, r.cfg.ChangelogTopic()))
+	tail, err := r.changelogTail()
+	if err != nil {
+		return fmt.Errorf("restore partitions %v: %w", parts, err)
+	}
+	states := make(map[int32]*partitionState, len(parts))
+	from := make(map[int32]int64, len(parts))
+	warm := map[int32]bool{}
+	for _, p := range parts {
+		if w := r.warm[p]; w != nil {
+			states[p], from[p], warm[p] = w.state, w.next, true
+		} else {
+			states[p], from[p] = newPartitionState(), kafkaio.FromStart
+		}
+		delete(r.warm, p)
+	}
+	r.m.standbyParts.Set(float64(len(r.warm)))
+	records := map[int32]int{}
 	pending := parts
 	for attempt := 1; ; attempt++ {
-		states := make(map[int32]*partitionState, len(pending))
-		for _, p := range pending {
-			states[p] = newPartitionState()
-		}
 		var applyErr error
-		counts, err := kafkaio.RestorePartitions(ctx, r.cfg.Client, r.cfg.ChangelogTopic(), pending, func(p int32, k, v []byte) {
+		read, err := tail.CatchUp(ctx, pick(from, pending), 0, func(p int32) {
+			states[p], warm[p] = newPartitionState(), false
+		}, func(p int32, k, v []byte) {
 			if err := states[p].apply(k, v); err != nil && applyErr == nil {
 				applyErr = fmt.Errorf("partition %d: %w", p, err)
 			}
@@ -91,8 +108,10 @@ func (r *runner) restore(ctx context.Context, parts []int32, committed map[int32
 		}
 		var behind []int32
 		for _, p := range pending {
-			ps, n, c := states[p], counts[p], committed[p]
-			r.m.restoreRecs.Add(float64(n))
+			from[p] = read.Next[p]
+			records[p] += read.Records[p]
+			r.m.restoreRecs.Add(float64(read.Records[p]))
+			ps, c := states[p], committed[p]
 			if c >= 0 && ps.nextOffset < c {
 				behind = append(behind, p)
 				continue
@@ -104,7 +123,7 @@ func (r *runner) restore(ctx context.Context, parts []int32, committed map[int32
 			r.noteRules(p, ps)
 			took := r.cfg.Clock().Sub(start)
 			r.m.restoreSecs.Observe(took.Seconds())
-			r.log.Info("state restored", "partition", p, "sources", len(ps.sources), "records", n, "publish_sequence", ps.publish.Last, "took", took, "attempts", attempt)
+			r.log.Info("state restored", "partition", p, "sources", len(ps.sources), "records", records[p], "warm", warm[p], "publish_sequence", ps.publish.Last, "took", took, "attempts", attempt)
 		}
 		if len(behind) == 0 {
 			return nil
@@ -119,4 +138,13 @@ func (r *runner) restore(ctx context.Context, parts []int32, committed map[int32
 		}
 		pending = behind
 	}
+}
+
+// pick returns the entries of m for keys.
+func pick(m map[int32]int64, keys []int32) map[int32]int64 {
+	out := make(map[int32]int64, len(keys))
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
 }

@@ -95,6 +95,12 @@ type runner struct {
 	assign assignments
 	// inputPartitions is the input's partition count, read at start.
 	inputPartitions int32
+	// warm are the partitions kept warm as a standby (standby.go), read
+	// through tail, the changelog reader restores use too; lastTail is
+	// when the standby last read.
+	warm     map[int32]*warmPartition
+	tail     *kafkaio.ChangelogTail
+	lastTail time.Time
 
 	recs     []kafkaio.InRecord
 	recBytes int
@@ -159,6 +165,7 @@ func newLoop(cfg Config, work windowWork) (*runner, error) {
 		work:    work,
 		refused: make(map[inputPosition]refusedInput),
 		states:  make(map[int32]*partitionState),
+		warm:    make(map[int32]*warmPartition),
 		assign:  assignments{owned: make(map[int32]bool)},
 		// window ids: <group>-<instance>-<start time, base 36>-<counter>,
 		// unique across instances (instance id) and restarts (start time).
@@ -286,6 +293,11 @@ func (r *runner) loop(ctx context.Context) error {
 	defer stopHard()
 	leave := true // on return: a clean stop leaves the group; a crash does not
 	defer func() { r.closeSession(hard, leave) }()
+	defer func() {
+		if r.tail != nil {
+			r.tail.Close()
+		}
+	}()
 
 	for {
 		if r.sess == nil {
@@ -439,6 +451,7 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 			missing = append(missing, p)
 		}
 	}
+	r.tailStandby(ctx, owned)
 	pending := 0
 	if len(missing) > 0 {
 		restored, err := r.restoreAll(ctx, missing, false)
