@@ -24,14 +24,34 @@ type Options struct {
 	// dead letter is re-derived from its input with these processing
 	// settings, which must be the processor's (see checkContent).
 	Rederive *rederive.Config
+	// Ordering is the processor's output layout; the zero value is
+	// OrderingPartition. With OrderingGlobal every output must be in
+	// output partition 0, the merge order is checked per window across
+	// all sources, and partition 0's publish sequence runs 1, 2, 3, … as
+	// a whole. Check and NewStream panic on an Ordering that fails
+	// Validate: callers parse user input with ParseOrdering.
+	Ordering Ordering
 }
 
 func (o Options) withDefaults(in []Record) Options {
 	if o.InputTopic == "" && len(in) > 0 {
 		o.InputTopic = in[0].Topic
 	}
+	return o.withOrdering()
+}
+
+// withOrdering makes the zero Ordering explicit and rejects unknown ones.
+func (o Options) withOrdering() Options {
+	if err := o.Ordering.Validate(); err != nil {
+		panic("audit: " + err.Error())
+	}
+	if o.Ordering == "" {
+		o.Ordering = OrderingPartition
+	}
 	return o
 }
+
+func (o Options) global() bool { return o.Ordering == OrderingGlobal }
 
 // Check audits out and dlq against in, the records to account for. Each
 // slice holds exactly the records to audit (callers choose ranges), read
