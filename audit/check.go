@@ -58,7 +58,7 @@ func (o Options) global() bool { return o.Ordering == OrderingGlobal }
 // committed; their order does not matter, the checks order by partition
 // and offset themselves. Check does not modify the slices.
 func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
-	x := newCrossPartition()
+	x := newCrossPartition(opt.withOrdering().Ordering)
 	r := check(in, out, dlq, opt.withDefaults(in), x, nil)
 	x.finish(&r)
 	sortViolations(&r)
@@ -153,11 +153,12 @@ func (a *auditor) inputRef(i int) Ref {
 	return r
 }
 
-// trace records that rec traces to input pos and returns the input's
-// index, or -1 when pos is not among the audited inputs, or
-// reportedElsewhere when it is in another partition than the one audited
-// (a partition violation, reported here).
-func (a *auditor) trace(rec *Record, pos position) int {
+// trace records that rec (an output when output is true, else a dead
+// letter) traces to input pos and returns the input's index, or -1 when
+// pos is not among the audited inputs, or reportedElsewhere when it is in
+// another partition than the one audited (a partition violation, reported
+// here).
+func (a *auditor) trace(rec *Record, pos position, output bool) int {
 	if a.only != nil && pos.partition != *a.only {
 		a.violate(KindPartition, []Ref{rec.ref(), {Topic: a.opt.InputTopic, Partition: pos.partition, Offset: pos.offset}},
 			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
@@ -177,11 +178,25 @@ func (a *auditor) trace(rec *Record, pos position) int {
 		}
 		a.extra[i] = append(a.extra[i], rec.ref())
 	}
-	if rec.Partition != pos.partition {
+	switch {
+	case output && a.opt.global(): // checked by checkOutput
+	case rec.Partition != pos.partition:
 		a.violate(KindPartition, []Ref{rec.ref(), a.inputRef(i)},
 			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
+		if output {
+			a.x.foreignOutput(rec.ref())
+		}
 	}
 	return i
+}
+
+// strayOutput reports an output outside partition 0 under global
+// ordering, noting for the diagnosis whether it is in its input's
+// partition, as partition ordering would have put it.
+func (a *auditor) strayOutput(rec *Record) {
+	a.violate(KindPartition, []Ref{rec.ref()}, "output is in partition %d: with global ordering every output is in partition 0", rec.Partition)
+	_, pos, problem := tracePosition(rec.Headers, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
+	a.x.strayOutput(rec.ref(), problem == "" && pos.partition == rec.Partition)
 }
 
 // reportedElsewhere is trace's answer for a record of the wrong partition.
@@ -201,6 +216,12 @@ type decodedOutput struct {
 // checkOutput checks one output record's lineage and decodes it.
 func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	input := -1
+	if rec.Partition != globalOutputPartition {
+		a.x.layout.outputsOffZero++
+	}
+	if a.opt.global() && rec.Partition != globalOutputPartition {
+		a.strayOutput(rec)
+	}
 	topic, pos, problem := tracePosition(rec.Headers, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
 	switch {
 	case problem != "":
@@ -208,7 +229,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	case topic != a.opt.InputTopic:
 		a.violate(KindLineage, []Ref{rec.ref()}, "output traces to topic %q, not the input topic %q", topic, a.opt.InputTopic)
 	default:
-		input = a.trace(rec, pos)
+		input = a.trace(rec, pos, true)
 		switch {
 		case input == -1 && !a.opt.PartialRange:
 			a.violate(KindLineage, []Ref{rec.ref()}, "output traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
@@ -246,7 +267,7 @@ func (a *auditor) checkDeadLetter(rec *Record) int {
 		return -1 // cannot be traced
 	}
 
-	input := a.trace(rec, pos)
+	input := a.trace(rec, pos, false)
 	if input < 0 {
 		if input == -1 && !a.opt.PartialRange {
 			a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
