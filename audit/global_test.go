@@ -197,8 +197,10 @@ func globalViolationCases() []violationCase {
 			wantRef: Ref{Topic: dlqTopic, Partition: 1, Offset: 0},
 		},
 		{
-			name:    "output without lineage",
-			plant:   func(t *testing.T, s *scenario) { s.plannedFor(t, 1, 3).headers = withoutHeader(event.HeaderSourceOffset) },
+			name: "output without lineage",
+			plant: func(t *testing.T, s *scenario) {
+				s.plannedFor(t, 1, 3).headers = withoutHeader(event.HeaderSourceOffset)
+			},
 			want:    []ViolationKind{KindLoss, KindLineage},
 			wantRef: Ref{Topic: inputTopic, Partition: 1, Offset: 3},
 		},
