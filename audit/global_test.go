@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -26,13 +27,7 @@ func globalScenario(t testing.TB) *scenario {
 		}
 	}
 	var all []*plannedOutput
-	for _, w := range slices.Sorted(func(yield func(string) bool) {
-		for w := range byWindow {
-			if !yield(w) {
-				return
-			}
-		}
-	}) {
+	for _, w := range slices.Sorted(maps.Keys(byWindow)) {
 		ps := byWindow[w]
 		ordering.Sort(ps, func(p **plannedOutput) ordering.Key {
 			return ordering.Key{Priority: (*p).ev.Priority, SourceID: (*p).ev.SourceID, Sequence: (*p).d.SequenceNumber}
