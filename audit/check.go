@@ -194,9 +194,9 @@ func (a *auditor) trace(rec *Record, pos position, output bool) int {
 // ordering, noting for the diagnosis whether it is in its input's
 // partition, as partition ordering would have put it.
 func (a *auditor) strayOutput(rec *Record) {
-	a.violate(KindPartition, []Ref{rec.ref()}, "output is in partition %d: with global ordering every output is in partition 0", rec.Partition)
-	_, pos, problem := tracePosition(rec.Headers, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
-	a.x.strayOutput(rec.ref(), problem == "" && pos.partition == rec.Partition)
+	v, home := strayOutput(rec, a.opt.InputTopic)
+	a.report.Violations = append(a.report.Violations, v)
+	a.x.strayOutput(rec.ref(), home)
 }
 
 // reportedElsewhere is trace's answer for a record of the wrong partition.
