@@ -24,21 +24,41 @@ type Options struct {
 	// dead letter is re-derived from its input with these processing
 	// settings, which must be the processor's (see checkContent).
 	Rederive *rederive.Config
+	// Ordering is the processor's output layout; the zero value is
+	// OrderingPartition. With OrderingGlobal every output must be in
+	// output partition 0, the merge order is checked per window across
+	// all sources, and partition 0's publish sequence runs 1, 2, 3, … as
+	// a whole. Check and NewStream panic on an Ordering that fails
+	// Validate: callers parse user input with ParseOrdering.
+	Ordering Ordering
 }
 
 func (o Options) withDefaults(in []Record) Options {
 	if o.InputTopic == "" && len(in) > 0 {
 		o.InputTopic = in[0].Topic
 	}
+	return o.withOrdering()
+}
+
+// withOrdering makes the zero Ordering explicit and rejects unknown ones.
+func (o Options) withOrdering() Options {
+	if err := o.Ordering.Validate(); err != nil {
+		panic("audit: " + err.Error())
+	}
+	if o.Ordering == "" {
+		o.Ordering = OrderingPartition
+	}
 	return o
 }
+
+func (o Options) global() bool { return o.Ordering == OrderingGlobal }
 
 // Check audits out and dlq against in, the records to account for. Each
 // slice holds exactly the records to audit (callers choose ranges), read
 // committed; their order does not matter, the checks order by partition
 // and offset themselves. Check does not modify the slices.
 func Check(in []Record, out []Record, dlq []Record, opt Options) Report {
-	x := newCrossPartition()
+	x := newCrossPartition(opt.withOrdering().Ordering)
 	r := check(in, out, dlq, opt.withDefaults(in), x, nil)
 	x.finish(&r)
 	sortViolations(&r)
@@ -133,11 +153,12 @@ func (a *auditor) inputRef(i int) Ref {
 	return r
 }
 
-// trace records that rec traces to input pos and returns the input's
-// index, or -1 when pos is not among the audited inputs, or
-// reportedElsewhere when it is in another partition than the one audited
-// (a partition violation, reported here).
-func (a *auditor) trace(rec *Record, pos position) int {
+// trace records that rec (an output when output is true, else a dead
+// letter) traces to input pos and returns the input's index, or -1 when
+// pos is not among the audited inputs, or reportedElsewhere when it is in
+// another partition than the one audited (a partition violation, reported
+// here).
+func (a *auditor) trace(rec *Record, pos position, output bool) int {
 	if a.only != nil && pos.partition != *a.only {
 		a.violate(KindPartition, []Ref{rec.ref(), {Topic: a.opt.InputTopic, Partition: pos.partition, Offset: pos.offset}},
 			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
@@ -157,11 +178,25 @@ func (a *auditor) trace(rec *Record, pos position) int {
 		}
 		a.extra[i] = append(a.extra[i], rec.ref())
 	}
-	if rec.Partition != pos.partition {
+	switch {
+	case output && a.opt.global(): // checked by checkOutput
+	case rec.Partition != pos.partition:
 		a.violate(KindPartition, []Ref{rec.ref(), a.inputRef(i)},
 			"record is in partition %d, its input in partition %d", rec.Partition, pos.partition)
+		if output {
+			a.x.foreignOutput(rec.ref())
+		}
 	}
 	return i
+}
+
+// strayOutput reports an output outside partition 0 under global
+// ordering, noting for the diagnosis whether it is in its input's
+// partition, as partition ordering would have put it.
+func (a *auditor) strayOutput(rec *Record) {
+	v, home := strayOutput(rec, a.opt.InputTopic)
+	a.report.Violations = append(a.report.Violations, v)
+	a.x.strayOutput(rec.ref(), home)
 }
 
 // reportedElsewhere is trace's answer for a record of the wrong partition.
@@ -181,6 +216,12 @@ type decodedOutput struct {
 // checkOutput checks one output record's lineage and decodes it.
 func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	input := -1
+	if rec.Partition != globalOutputPartition {
+		a.x.layout.outputsOffZero++
+	}
+	if a.opt.global() && rec.Partition != globalOutputPartition {
+		a.strayOutput(rec)
+	}
 	topic, pos, problem := tracePosition(rec.Headers, event.HeaderSourceTopic, event.HeaderSourcePartition, event.HeaderSourceOffset)
 	switch {
 	case problem != "":
@@ -188,7 +229,7 @@ func (a *auditor) checkOutput(rec *Record) (decodedOutput, bool) {
 	case topic != a.opt.InputTopic:
 		a.violate(KindLineage, []Ref{rec.ref()}, "output traces to topic %q, not the input topic %q", topic, a.opt.InputTopic)
 	default:
-		input = a.trace(rec, pos)
+		input = a.trace(rec, pos, true)
 		switch {
 		case input == -1 && !a.opt.PartialRange:
 			a.violate(KindLineage, []Ref{rec.ref()}, "output traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)
@@ -226,7 +267,7 @@ func (a *auditor) checkDeadLetter(rec *Record) int {
 		return -1 // cannot be traced
 	}
 
-	input := a.trace(rec, pos)
+	input := a.trace(rec, pos, false)
 	if input < 0 {
 		if input == -1 && !a.opt.PartialRange {
 			a.violate(KindDLQHeaders, []Ref{rec.ref()}, "dead letter traces to %s/%d@%d, which is not among the audited input records", topic, pos.partition, pos.offset)

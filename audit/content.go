@@ -108,14 +108,18 @@ type crossPartition struct {
 	groups           map[string]int // HeaderGroup value → records
 	reasonMismatches int
 	firstMismatch    string
+	layout           layoutEvidence
 }
 
-func newCrossPartition() *crossPartition {
-	return &crossPartition{homes: map[string]int32{}, unkeyed: map[string]bool{}, groups: map[string]int{}}
+func newCrossPartition(o Ordering) *crossPartition {
+	return &crossPartition{homes: map[string]int32{}, unkeyed: map[string]bool{}, groups: map[string]int{}, layout: layoutEvidence{ordering: o}}
 }
 
 // finish adds the diagnoses that need every partition seen.
 func (x *crossPartition) finish(r *Report) {
+	if d := x.layout.diagnosis(); d != "" {
+		r.Diagnoses = append(r.Diagnoses, d)
+	}
 	if len(x.groups) > 1 {
 		names := slices.Sorted(maps.Keys(x.groups))
 		parts := make([]string, len(names))

@@ -4,7 +4,7 @@ package audit
 // whole in memory (check per partition): the reference the streamed audit
 // is tested against.
 func HoldPartitions(opt Options, parts int32, in, out, dlq []Record) Report {
-	x := newCrossPartition()
+	x := newCrossPartition(opt.withOrdering().Ordering)
 	var r Report
 	for p := int32(0); p < parts; p++ {
 		pr := check(onlyPartition(in, p), onlyPartition(out, p), onlyPartition(dlq, p), opt, x, &p)

@@ -90,6 +90,12 @@ func newJoin(s *Stream, p int32, in, out, dlq RecordReader) *join {
 		start: -1, lastInput: -1, closedMax: -1, windowMax: -1, dlqMax: -1,
 		pending: map[int64][]claim{}, unchecked: map[string]bool{},
 	}
+	if s.opt.global() {
+		// Output partition 0 holds every input partition's outputs: this
+		// join takes those of partition p; ReadOutputPartition checks the
+		// partition's order as a whole and what traces nowhere.
+		j.out = lineageFilter{r: out, topic: s.opt.InputTopic, part: p}
+	}
 	j.order = newOrderCheck(j)
 	if s.opt.Rederive != nil {
 		j.cfg = s.opt.Rederive.WithDefaults()
@@ -241,9 +247,13 @@ func (j *join) readOutput(ctx context.Context) error {
 		j.violate(KindLineage, []Ref{rec.ref()}, "output traces to topic %q, not the input topic %q", topic, j.opt.InputTopic)
 	case pos.partition != j.part:
 		j.wrongPartition(&rec, pos)
+		j.s.x.foreignOutput(rec.ref())
 	default:
 		lineage = pos.offset
 		j.route(&rec, pos.offset, false)
+	}
+	if rec.Partition != globalOutputPartition {
+		j.s.x.layout.outputsOffZero++
 	}
 
 	o, err := event.ParseOutput(rec.Value)
@@ -380,7 +390,11 @@ func (j *join) claimRef(code int64) Ref {
 	if code&1 == 1 {
 		return Ref{Topic: j.dlqTopic, Partition: j.part, Offset: code >> 1}
 	}
-	return Ref{Topic: j.outTopic, Partition: j.part, Offset: code >> 1}
+	outPart := j.part
+	if j.opt.global() {
+		outPart = globalOutputPartition
+	}
+	return Ref{Topic: j.outTopic, Partition: outPart, Offset: code >> 1}
 }
 
 // decide matches the current input with the records that trace to it,

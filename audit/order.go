@@ -18,7 +18,11 @@ func (a *auditor) checkOrder(outs []decodedOutput) {
 		for end < len(outs) && outs[end].ref.Partition == outs[start].ref.Partition {
 			end++
 		}
-		a.checkPartition(outs[start:end])
+		// Under global ordering only partition 0 has a publish sequence
+		// and a merge order; outputs elsewhere are partition violations.
+		if !a.opt.global() || outs[start].ref.Partition == globalOutputPartition {
+			a.checkPartition(outs[start:end])
+		}
 		start = end
 	}
 	a.checkSources(outs)
@@ -96,7 +100,7 @@ func describeKey(o *decodedOutput) string {
 }
 
 // checkSources checks, per source, that its outputs live in one partition
-// and that its sequence numbers are contiguous and follow input order.
+// (partition ordering) and that its sequence numbers are contiguous and follow input order.
 // outs is in partition/offset order.
 func (a *auditor) checkSources(outs []decodedOutput) {
 	bySource := map[string][]*decodedOutput{}
@@ -114,6 +118,9 @@ func (a *auditor) checkSources(outs []decodedOutput) {
 		evs := bySource[name]
 		home := evs[0].ref.Partition
 		for _, o := range evs {
+			if a.opt.global() {
+				break // every output in partition 0: checked per record
+			}
 			if o.ref.Partition != home {
 				a.violate(KindPartition, []Ref{o.ref, evs[0].ref}, "source %q has outputs in partitions %d and %d", name, home, o.ref.Partition)
 				break

@@ -32,7 +32,9 @@ const (
 	// header was not carried over.
 	KindLineage ViolationKind = "lineage"
 	// KindPartition: an output or DLQ record is not in its input record's
-	// partition, or one source's outputs are in several partitions.
+	// partition, or one source's outputs are in several partitions; under
+	// OrderingGlobal, an output is not in partition 0 or a DLQ record not
+	// in its input record's partition.
 	KindPartition ViolationKind = "partition"
 	// KindSequenceGap: a source's sequence numbers do not run 1, 2, 3, …
 	// (a number is missing or repeated).
@@ -41,10 +43,12 @@ const (
 	// input order.
 	KindSequenceOrder ViolationKind = "sequence_order"
 	// KindPublishSequence: an output partition's global_publish_sequence
-	// does not run 1, 2, 3, … in offset order.
+	// (under OrderingGlobal, partition 0's as a whole) does not run 1, 2,
+	// 3, … in offset order.
 	KindPublishSequence ViolationKind = "publish_sequence"
 	// KindMergeOrder: inside a window, two adjacent records of a partition
-	// are not in merge order.
+	// are not in merge order (under OrderingGlobal, of partition 0, across
+	// all sources).
 	KindMergeOrder ViolationKind = "merge_order"
 	// KindWindowOrder: a window's records are not contiguous in a
 	// partition, or a source's event of a later window precedes one of an

@@ -14,35 +14,49 @@ import (
 // group across partitions. Memory is bounded by the number of sources and
 // a window's worth of records, plus 8 bytes per input offset of the
 // partition being read: not by the records' sizes or the topics.
+//
+// Under OrderingGlobal every output is in output partition 0: ReadPartition
+// takes partition 0 as the output of every input partition and joins the
+// records that trace to its own, and ReadOutputPartition then reads each
+// output partition once more for what spans input partitions (partition
+// 0's publish sequence, merge order and windows; outputs elsewhere).
+// Partition 0 is read once per input partition plus once.
 type Stream struct {
 	opt    Options
 	x      *crossPartition
 	report Report
+	// audited lists the input partitions ReadPartition has read.
+	audited map[int32]bool
 }
 
 // NewStream starts an audit. opt.InputTopic must be set.
 func NewStream(opt Options) *Stream {
-	return &Stream{opt: opt, x: newCrossPartition()}
+	opt = opt.withOrdering()
+	return &Stream{opt: opt, x: newCrossPartition(opt.Ordering), audited: map[int32]bool{}}
 }
 
 // ReadPartition audits input partition p against output and DLQ
 // partitions p, reading the three in offset order as the audit needs
 // them: the outputs only ahead of the inputs as far as the window being
 // matched. Records tracing to another partition are partition
-// violations. ctx bounds the reads; a read error stops the audit of the
-// partition, and nothing of it is added to the report.
+// violations. Under OrderingGlobal out is output partition 0, of which
+// only the records tracing to input partition p are read (see
+// ReadOutputPartition for the others). ctx bounds the reads; a read
+// error stops the audit of the partition, and nothing of it is added to
+// the report.
 func (s *Stream) ReadPartition(ctx context.Context, p int32, in, out, dlq RecordReader) error {
 	r, err := newJoin(s, p, in, out, dlq).run(ctx)
 	if err != nil {
 		return err
 	}
+	s.audited[p] = true
 	s.add(r)
 	return nil
 }
 
 // Partition audits input partition p and output and DLQ partitions p
-// held in memory, in any order; it is ReadPartition over the slices. The
-// slices are not kept.
+// (output partition 0 under OrderingGlobal) held in memory, in any order;
+// it is ReadPartition over the slices. The slices are not kept.
 func (s *Stream) Partition(p int32, in, out, dlq []Record) {
 	// Reading from slices cannot fail.
 	_ = s.ReadPartition(context.Background(), p, byOffset(in), byOffset(out), byOffset(dlq))

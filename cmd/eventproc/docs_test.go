@@ -20,3 +20,27 @@ func TestRunFlagsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Every verify flag that run does not have is in the verify table of
+// docs/cli.md.
+func TestVerifyFlagsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/cli.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n### verify\n")
+	if !ok {
+		t.Fatal("docs/cli.md has no verify section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	shared := map[string]bool{}
+	for _, f := range runCommandFlags() {
+		shared[f.Names()[0]] = true
+	}
+	for _, f := range verifyFlags() {
+		name := f.Names()[0]
+		if !shared[name] && !strings.Contains(section, "| `--"+name+"` |") {
+			t.Errorf("the verify section of docs/cli.md has no row for --%s", name)
+		}
+	}
+}

@@ -21,6 +21,8 @@ const (
 	flagPartialRange = "partial-range"
 	flagTimeout      = "timeout"
 	flagWaitQuiet    = "wait-quiet"
+	// flagAuditOrdering is run's --ordering: the output layout to audit.
+	flagAuditOrdering = "ordering"
 )
 
 // defaultVerifyTimeout bounds reading the three topics: generous, since a
@@ -38,12 +40,15 @@ func verifyCommand() *cli.Command {
 		Usage: "audit the input, output and dead-letter topics: exactly-once and every output re-derived from its input",
 		UsageText: "eventproc verify --brokers kafka:9092 --group eventproc\n" +
 			"eventproc verify --config eventproc.yaml --wait-quiet 5s   # audit with the service's own settings, after a load test\n" +
-			"eventproc verify --brokers kafka:9092 --group eventproc --json > audit.json",
+			"eventproc verify --brokers kafka:9092 --group eventproc --json > audit.json\n" +
+			"eventproc verify --brokers kafka:9092 --ordering global   # topics of run --ordering global",
 		Description: "Reads the three topics whole, read_committed up to their last stable offsets, and checks\n" +
 			"that every input record is in the output or the DLQ exactly once (traced by the lineage headers,\n" +
 			"not by event ids), in its own partition; dead letters are byte-identical to their input (or a\n" +
 			"faithful truncation); per-source sequence numbers and per-partition publish sequences run\n" +
-			"1, 2, 3, … in input order; windows are contiguous and merge-ordered. Then it replays each input\n" +
+			"1, 2, 3, … in input order; windows are contiguous and merge-ordered. With --ordering global every\n" +
+			"output must be in output partition 0, whose publish sequence and per-window merge order span all\n" +
+			"input partitions; dead letters stay in their input's partition. Then it replays each input\n" +
 			"partition through intake, classification and enrichment from an empty state and compares every\n" +
 			"output field and dead-letter reason with what its input gives. The processing flags must be the\n" +
 			"processor's: give verify the same --config file, environment or flags as run.\n" +
@@ -69,6 +74,9 @@ func verifyFlags() []cli.Flag {
 			Usage: "the processor's consumer group, for --" + flagWaitQuiet, EnvVars: envVars(flagGroup)},
 		&cli.BoolFlag{Name: flagJSON, Category: categoryOutput,
 			Usage: "print the report as one JSON object (every violation) instead of text", EnvVars: envVars(flagJSON)},
+		&cli.StringFlag{Name: flagAuditOrdering, Value: string(audit.OrderingPartition), Category: categoryProcessing,
+			Usage:   "the processor's output ordering: partition (input partition p's outputs in output partition p) or global (one merge order over every input partition, all outputs in output partition 0)",
+			EnvVars: envVars(flagAuditOrdering)},
 		&cli.BoolFlag{Name: flagPartialRange, Category: categoryProcessing,
 			Usage:   "the topics hold a slice of a longer history (retention deleted the oldest records): sequences may start above 1 and records tracing to deleted inputs are not reported",
 			EnvVars: envVars(flagPartialRange)},
@@ -95,6 +103,7 @@ type verifyConfig struct {
 	input, output, dlq string
 	group              string
 	json, partialRange bool
+	ordering           audit.Ordering
 	processing         rederive.Config
 	waitQuiet, timeout time.Duration
 }
@@ -114,6 +123,11 @@ func verifyConfigFrom(c *cli.Context) (verifyConfig, error) {
 	if err := cfg.client.Validate(); err != nil {
 		return cfg, asUsageError(err)
 	}
+	ordering, err := audit.ParseOrdering(c.String(flagAuditOrdering))
+	if err != nil {
+		return cfg, usageErrorf("--%s: %v", flagAuditOrdering, err)
+	}
+	cfg.ordering = ordering
 	processing, err := processingConfigFrom(c)
 	if err != nil {
 		return cfg, asUsageError(err)
@@ -157,7 +171,7 @@ func runVerify(c *cli.Context) error {
 			return err
 		}
 	}
-	opts := audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing}
+	opts := audit.Options{InputTopic: cfg.input, PartialRange: cfg.partialRange, Rederive: &cfg.processing, Ordering: cfg.ordering}
 	report, err := kafkatool.AuditTopics(ctx, cfg.client, cfg.input, cfg.output, cfg.dlq, opts, c.App.ErrWriter)
 	if err != nil {
 		return err
@@ -166,7 +180,7 @@ func runVerify(c *cli.Context) error {
 	if cfg.json {
 		err = report.WriteJSON(c.App.Writer)
 	} else {
-		fmt.Fprintf(c.App.Writer, "verify: input %s, output %s, dead letters %s (whole topics, read_committed)\n", cfg.input, cfg.output, cfg.dlq)
+		fmt.Fprintf(c.App.Writer, "verify: input %s, output %s, dead letters %s (whole topics, read_committed, %s ordering)\n", cfg.input, cfg.output, cfg.dlq, cfg.ordering)
 		err = report.WriteText(c.App.Writer)
 	}
 	if err != nil {

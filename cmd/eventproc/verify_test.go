@@ -463,6 +463,7 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{"verify", "--timeout", "0s"},
 		{"verify", "--max-depth", "1"},
 		{"verify", "--brokers", "nohostport"},
+		{"verify", "--ordering", "total"},
 	} {
 		if _, errOut, code := runCLI(t, t.Context(), args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d: %s", args, code, exitUsage, errOut)
