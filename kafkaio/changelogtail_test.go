@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/eventproc/eventproc/kafkaio"
 )
@@ -16,27 +14,7 @@ import (
 // committed writes are read, aborted ones never; a partition whose log
 // start moved past the position is reset and read from its new start.
 func TestChangelogTailResumesWhereItStopped(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "state"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addrs := c.ListenAddrs()
-	cl := newTestClient(t, addrs, kgo.TransactionalID("writer"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	txn := func(p int32, commit bool, values ...string) {
-		t.Helper()
-		if err := cl.BeginTransaction(); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range values {
-			if err := cl.ProduceSync(t.Context(), &kgo.Record{Topic: "state", Partition: p, Key: []byte("k"), Value: []byte(v)}).FirstErr(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := cl.EndTransaction(t.Context(), kgo.TransactionEndTry(commit)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addrs, cl, txn := stateWriter(t, 2)
 	tail, err := kafkaio.NewChangelogTail(kafkaio.ClientConfig{Brokers: addrs}, "state")
 	if err != nil {
 		t.Fatal(err)

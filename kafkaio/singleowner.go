@@ -1,8 +1,10 @@
 package kafkaio
 
 import (
+	"cmp"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -42,13 +44,7 @@ func (singleOwnerBalancer) JoinGroupMetadata(interests []string, current map[str
 		meta.OwnedPartitions = append(meta.OwnedPartitions, owned)
 	}
 	slices.SortFunc(meta.OwnedPartitions, func(a, b kmsg.ConsumerMemberMetadataOwnedPartition) int {
-		switch {
-		case a.Topic < b.Topic:
-			return -1
-		case a.Topic > b.Topic:
-			return 1
-		}
-		return 0
+		return strings.Compare(a.Topic, b.Topic)
 	})
 	return meta.AppendTo(nil)
 }
@@ -106,25 +102,10 @@ func singleOwnerPlan(members []groupMember, topics map[string]int32) []topicAssi
 	if len(members) == 0 {
 		return nil
 	}
+	// Static members (with an instance id) first, by id; then the others.
 	slices.SortFunc(members, func(a, b groupMember) int {
-		switch {
-		case a.instance != b.instance:
-			if a.instance == "" {
-				return 1
-			}
-			if b.instance == "" {
-				return -1
-			}
-			if a.instance < b.instance {
-				return -1
-			}
-			return 1
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(boolRank(a.instance == ""), boolRank(b.instance == "")),
+			strings.Compare(a.instance, b.instance), strings.Compare(a.id, b.id))
 	})
 	count := func(m groupMember) int {
 		n := 0
@@ -170,4 +151,11 @@ func singleOwnerPlan(members []groupMember, topics map[string]int32) []topicAssi
 		}
 	}
 	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -1,11 +1,11 @@
 package processor
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"net/http/httptest"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,123 +13,32 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/eventproc/eventproc/audit"
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/kafkaio"
 )
 
 func globalOrdering(c *Config) { c.Ordering = OrderingGlobal }
 
-// priorityRank orders the contract's priorities, highest first.
-var priorityRank = map[string]int{"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
-
-// assertGlobalStream checks a global-ordering run from the topics alone:
-// every output on output partition 0; global_publish_sequence 1, 2, 3, …
-// in offset order; every input exactly once in output + DLQ; within each
-// window the merge order Priority > source_id > sequence_number across all
-// partitions; and each source's sequence numbers rising across windows.
+// assertGlobalStream audits a global-ordering run (audit.OrderingGlobal:
+// every output on partition 0, one contiguous global_publish_sequence, the
+// merge order across all partitions within each window, windows in order,
+// every input exactly once in output + DLQ) and returns the outputs in
+// publish order.
 func (h *harness) assertGlobalStream(s snapshot) []event.Output {
 	h.t.Helper()
-	t := h.t
-	if len(s.in) != h.inputs {
-		t.Fatalf("input topic holds %d records, produced %d", len(s.in), h.inputs)
-	}
-	seen := map[string]int{}
-	trace := func(hs []kafkaio.Header, pk, ok string) string {
-		var p, o string
-		for _, hd := range hs {
-			switch hd.Key {
-			case pk:
-				p = string(hd.Value)
-			case ok:
-				o = string(hd.Value)
-			}
-		}
-		return p + "@" + o
-	}
+	h.assertAudit(s, audit.OrderingGlobal)
 	outs := make([]event.Output, 0, len(s.out))
-	var parts []string // each output's input partition
-	var last int64 = -1
 	for _, r := range s.out {
-		if r.Partition != 0 {
-			t.Fatalf("output at %d@%d: global ordering writes partition 0 only", r.Partition, r.Offset)
-		}
-		if r.Offset <= last {
-			t.Fatalf("outputs not in offset order at %d", r.Offset)
-		}
-		last = r.Offset
 		o, err := event.ParseOutput(r.Value)
 		if err != nil {
-			t.Fatalf("output at offset %d: %v", r.Offset, err)
-		}
-		if want := uint64(len(outs) + 1); o.Derived.GlobalPublishSequence != want {
-			t.Fatalf("output %d (offset %d): global_publish_sequence %d, want %d (one counter over the stream, no gap, no repeat)", len(outs), r.Offset, o.Derived.GlobalPublishSequence, want)
+			h.t.Fatalf("output at offset %d: %v", r.Offset, err)
 		}
 		outs = append(outs, o)
-		hs := make([]kafkaio.Header, len(r.Headers))
-		for i, hd := range r.Headers {
-			hs[i] = kafkaio.Header{Key: hd.Key, Value: hd.Value}
-		}
-		pos := trace(hs, event.HeaderSourcePartition, event.HeaderSourceOffset)
-		seen[pos]++
-		parts = append(parts, pos[:strings.IndexByte(pos, '@')])
 	}
-	for _, r := range s.dlq {
-		hs := make([]kafkaio.Header, len(r.Headers))
-		for i, hd := range r.Headers {
-			hs[i] = kafkaio.Header{Key: hd.Key, Value: hd.Value}
-		}
-		pos := trace(hs, event.HeaderErrorPartition, event.HeaderErrorOffset)
-		if pos != strconv.Itoa(int(r.Partition))+pos[strings.IndexByte(pos, '@'):] {
-			t.Fatalf("dead letter of input %s on DLQ partition %d, want the input's partition", pos, r.Partition)
-		}
-		seen[pos]++
-	}
-	for _, r := range s.in {
-		pos := strconv.Itoa(int(r.Partition)) + "@" + strconv.FormatInt(r.Offset, 10)
-		if n := seen[pos]; n != 1 {
-			t.Fatalf("input %s published %d times (output + DLQ), want exactly once", pos, n)
-		}
-	}
-	if len(s.out)+len(s.dlq) != len(s.in) {
-		t.Fatalf("%d outputs + %d dead letters for %d inputs", len(s.out), len(s.dlq), len(s.in))
-	}
-	// A source's events of window k follow all of its events of earlier
-	// windows. Sequence numbers count a source's events per input
-	// partition (a source misrouted to two partitions has two counts).
-	type windows struct {
-		window             string
-		earlierMax, curMax uint64
-	}
-	bySource := map[string]*windows{}
-	for i, o := range outs {
-		key := parts[i] + "/" + o.SourceID
-		w := bySource[key]
-		switch {
-		case w == nil:
-			w = &windows{window: o.Derived.WindowID}
-			bySource[key] = w
-		case w.window != o.Derived.WindowID:
-			w.earlierMax = max(w.earlierMax, w.curMax)
-			w.window, w.curMax = o.Derived.WindowID, 0
-		}
-		w.curMax = max(w.curMax, o.SequenceNumber)
-		if o.SequenceNumber <= w.earlierMax {
-			t.Fatalf("source %q of partition %s: sequence %d in window %s follows its sequence %d of an earlier window", o.SourceID, parts[i], o.SequenceNumber, o.Derived.WindowID, w.earlierMax)
-		}
-		if i == 0 || outs[i-1].Derived.WindowID != o.Derived.WindowID {
-			continue
-		}
-		p := outs[i-1]
-		pr, r := priorityRank[p.Priority], priorityRank[o.Priority]
-		c := bytes.Compare([]byte(p.SourceID), []byte(o.SourceID))
-		if pr > r || pr == r && (c > 0 || c == 0 && parts[i-1] == parts[i] && p.SequenceNumber >= o.SequenceNumber) {
-			t.Fatalf("window %s: %s %q #%d published before %s %q #%d (merge order is priority, source_id, sequence across all partitions)",
-				o.Derived.WindowID, p.Priority, p.SourceID, p.SequenceNumber, o.Priority, o.SourceID, o.SequenceNumber)
-		}
-	}
-	if len(s.dlq) != h.bad {
-		t.Fatalf("dead letters: got %d, generator made %d malformed", len(s.dlq), h.bad)
-	}
+	slices.SortFunc(outs, func(a, b event.Output) int {
+		return cmp.Compare(a.Derived.GlobalPublishSequence, b.Derived.GlobalPublishSequence)
+	})
 	return outs
 }
 

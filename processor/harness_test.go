@@ -203,7 +203,13 @@ func (h *harness) trySnapshot() (snapshot, error) {
 // assertExactlyOnce runs the contract audit over the snapshot.
 func (h *harness) assertExactlyOnce(s snapshot) audit.Report {
 	h.t.Helper()
-	rep := audit.Check(s.in, s.out, s.dlq, audit.Options{InputTopic: h.input})
+	return h.assertAudit(s, audit.OrderingPartition)
+}
+
+// assertAudit runs the contract audit under the given ordering.
+func (h *harness) assertAudit(s snapshot, ordering audit.Ordering) audit.Report {
+	h.t.Helper()
+	rep := audit.Check(s.in, s.out, s.dlq, audit.Options{InputTopic: h.input, Ordering: ordering})
 	if !rep.OK() {
 		var b writerBuf
 		_ = rep.WriteText(&b)
