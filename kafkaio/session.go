@@ -57,6 +57,8 @@ type SessionConfig struct {
 	// OnAssigned and OnRevoked are called from franz-go's group goroutine
 	// with the input partitions gained or lost (lost partitions are
 	// reported as revoked). They must not block and must not call End.
+	// OnAssigned is called after every completed join, with no partitions
+	// when the member gained none: the member is then in the group.
 	OnAssigned func(partitions []int32)
 	OnRevoked  func(partitions []int32)
 	// OnConcurrentTransactions, when set, is called (from the client's
@@ -191,9 +193,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	topic := cfg.InputTopic
 	if cfg.OnAssigned != nil {
 		opts = append(opts, kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-			if ps := m[topic]; len(ps) > 0 {
-				cfg.OnAssigned(ps)
-			}
+			cfg.OnAssigned(m[topic])
 		}))
 	}
 	s := &Session{

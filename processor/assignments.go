@@ -12,11 +12,18 @@ type assignments struct {
 	owned   map[int32]bool
 	revoked []int32
 	changes int
+	// joined is set once the session's first join completed (franz-go
+	// reports every completed join, with or without new partitions).
+	joined bool
 }
 
 func (a *assignments) assigned(ps []int32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.joined = true
+	if len(ps) == 0 {
+		return
+	}
 	for _, p := range ps {
 		a.owned[p] = true
 	}
@@ -52,6 +59,14 @@ func (a *assignments) reset() {
 	defer a.mu.Unlock()
 	clear(a.owned)
 	a.revoked = nil
+	a.joined = false
+}
+
+// inGroup reports whether the session completed a join of the group.
+func (a *assignments) inGroup() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.joined
 }
 
 // current returns the partitions owned now, leaving the changes for take.

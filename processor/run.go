@@ -461,10 +461,12 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 		pending = len(missing) - restored
 	}
 	switch {
-	case len(owned) == 0 && r.global():
+	case len(owned) == 0 && r.global() && r.assign.inGroup():
 		// A standby: ready to take over, which it does when the group
 		// gives it the partitions.
 		r.setReady(true, "")
+	case len(owned) == 0 && r.global():
+		r.setReady(false, fmt.Sprintf("joining group %s as a standby", r.cfg.Group))
 	case len(owned) == 0:
 		r.setReady(false, fmt.Sprintf("no partitions assigned yet: group %s is rebalancing, or every partition is owned by other members; a member that stopped without leaving keeps its partitions until its session timeout (%s here) passes", r.cfg.Group, r.cfg.SessionTimeout))
 	case pending > 0:
