@@ -46,6 +46,12 @@ type Config struct {
 	// Ordering is partition (each output partition ordered on its own) or
 	// global (one stream on output partition 0, one active member).
 	Ordering Ordering
+	// StandbyReplicas is how many members besides its owner keep a warm
+	// copy of each partition's state with partition ordering (0: none; a
+	// member taking a partition over then reads its whole changelog). With
+	// global ordering every member that owns nothing is a warm standby of
+	// all partitions, and this must be 0.
+	StandbyReplicas int
 
 	WindowMaxEvents int
 	WindowMaxWait   time.Duration
@@ -222,6 +228,12 @@ func (c Config) Validate() error {
 	}
 	if c.Ordering != OrderingPartition && c.Ordering != OrderingGlobal {
 		bad("--ordering", c.Ordering, "must be partition or global")
+	}
+	switch {
+	case c.StandbyReplicas < 0:
+		bad("--standby-replicas", c.StandbyReplicas, "must be 0 or more")
+	case c.StandbyReplicas > 0 && c.Ordering == OrderingGlobal:
+		bad("--standby-replicas", c.StandbyReplicas, "applies to --ordering partition: with --ordering global every member that owns nothing already keeps all partitions warm; remove the flag")
 	}
 	if c.WindowMaxEvents < 1 {
 		bad("--window-max-events", c.WindowMaxEvents, "must be at least 1")

@@ -101,6 +101,10 @@ type runner struct {
 	warm     map[int32]*warmPartition
 	tail     *kafkaio.ChangelogTail
 	lastTail time.Time
+	// placed are the partitions the group's standby placement gave this
+	// member (partition ordering with StandbyReplicas), as of placedAt.
+	placed   []int32
+	placedAt time.Time
 
 	recs     []kafkaio.InRecord
 	recBytes int
@@ -443,6 +447,7 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 		r.m.rebalances.Add(float64(changes))
 		r.m.partitions.Set(float64(len(owned)))
 		r.setRole(len(owned))
+		r.placedAt = time.Time{} // describe the group again: the placement follows the owners
 		r.log.Info("assignment changed", "owned", owned, "revoked", revoked)
 	}
 	var missing []int32

@@ -51,6 +51,7 @@ const (
 	flagPprof              = "pprof"
 	flagCompression        = "compression"
 	flagOrdering           = "ordering"
+	flagStandbyReplicas    = "standby-replicas"
 )
 
 const (
@@ -120,6 +121,8 @@ func runFlags() []cli.Flag {
 			Usage: "DANGEROUS: start even when the output topic's last records come from another group (both groups then publish every event: the output doubles)", EnvVars: envVars(flagAllowSharedOutput)},
 		&cli.StringFlag{Name: flagOrdering, Value: processor.OrderingPartition.String(), Category: categoryTopics,
 			Usage: "partition: each output partition p carries input partition p's events in merge order, members share the partitions; global: one stream on output partition 0 in merge order across all partitions, one active member and the others warm standbys (every member of a group must use the same value)", EnvVars: envVars(flagOrdering)},
+		&cli.IntFlag{Name: flagStandbyReplicas, Value: 0, Category: categoryTopics,
+			Usage: "with --ordering partition: how many other members keep a warm copy of each partition's state by tailing its changelog, so that a member taking the partition over reads only the changelog's tail (memory: every member holds its share of copies; members-1 gives every member every partition)", EnvVars: envVars(flagStandbyReplicas)},
 		&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Category: categoryWindows,
 			Usage: "close a window (one transaction) after this many input records", EnvVars: envVars(flagWindowMaxEvents)},
 		&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Category: categoryWindows,
@@ -179,6 +182,7 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		RetryBackoff:       c.Duration(flagRetryBackoff),
 		RetryBackoffMax:    c.Duration(flagRetryBackoffMax),
 		MaxRetries:         c.Int(flagMaxRetries),
+		StandbyReplicas:    c.Int(flagStandbyReplicas),
 		FetchMaxBytes:      processor.DefaultFetchMaxBytes,
 		RestoreTimeout:     processor.DefaultRestoreTimeout,
 	}
