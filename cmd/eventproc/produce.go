@@ -22,6 +22,7 @@ const (
 	flagCount            = "count"
 	flagRate             = "rate"
 	flagSources          = "sources"
+	flagSourcesInTurn    = "sources-in-turn"
 	flagMalformedRatio   = "malformed-ratio"
 	flagSeed             = "seed"
 	flagMaxInFlight      = "max-in-flight"
@@ -47,6 +48,8 @@ func produceCommand() *cli.Command {
 				Usage: "records per second; 0 produces as fast as the brokers accept", EnvVars: envVars(flagRate)},
 			&cli.IntFlag{Name: flagSources, Value: gen.DefaultSources,
 				Usage: "distinct source ids (record keys)", EnvVars: envVars(flagSources)},
+			&cli.BoolFlag{Name: flagSourcesInTurn,
+				Usage: "pick the sources one after another instead of a few busy ones and a long quiet tail: the first --sources records touch every source once (to build large state)", EnvVars: envVars(flagSourcesInTurn)},
 			&cli.Float64Flag{Name: flagMalformedRatio, Value: 0,
 				Usage: "share of deliberately malformed records, 0 to 1", EnvVars: envVars(flagMalformedRatio)},
 			&cli.Uint64Flag{Name: flagSeed, Value: 0,
@@ -76,7 +79,7 @@ func produceConfigFrom(c *cli.Context) (produceConfig, error) {
 			Count:            c.Int64(flagCount),
 			Rate:             c.Float64(flagRate),
 			ProgressInterval: c.Duration(flagProgressInterval),
-			Gen:              gen.Config{Sources: c.Int(flagSources), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
+			Gen:              gen.Config{Sources: c.Int(flagSources), InTurn: c.Bool(flagSourcesInTurn), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
 		},
 	}
 	if cfg.load.Gen.Seed == 0 {

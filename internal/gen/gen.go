@@ -23,6 +23,10 @@ const DefaultSources = 50
 type Config struct {
 	// Sources is the number of distinct source ids (default 50).
 	Sources int
+	// InTurn picks the sources one after another instead of with the
+	// default Zipf skew, so that the first Sources records touch every
+	// source once (for state-size measurements).
+	InTurn bool
 	// MalformedRatio is the share of records, in [0, 1], that are
 	// deliberately malformed (default 0).
 	MalformedRatio float64
@@ -79,7 +83,9 @@ type Generator struct {
 	// malformedN counts malformed records so far: it selects the next
 	// defect round-robin, so every defect appears early and evenly.
 	malformedN int
-	buf        []byte
+	// turn is the next source index when InTurn.
+	turn int
+	buf  []byte
 }
 
 type source struct {
@@ -129,7 +135,13 @@ func (g *Generator) Sources() []string {
 // Next returns the next record. The returned slices are fresh: the caller
 // may keep them.
 func (g *Generator) Next() Record {
-	src := &g.sources[g.pick.Uint64()]
+	var src *source
+	if g.cfg.InTurn {
+		src = &g.sources[g.turn]
+		g.turn = (g.turn + 1) % len(g.sources)
+	} else {
+		src = &g.sources[g.pick.Uint64()]
+	}
 	if g.cfg.MalformedRatio > 0 && g.rng.Float64() < g.cfg.MalformedRatio {
 		d := defects[g.malformedN%len(defects)]
 		g.malformedN++

@@ -326,3 +326,23 @@ func BenchmarkNext(b *testing.B) {
 	}
 	b.SetBytes(bytes / int64(b.N))
 }
+
+func TestInTurnTouchesEverySourceOnce(t *testing.T) {
+	const n = 1000
+	g := New(Config{Sources: n, InTurn: true, Seed: 3})
+	seen := map[string]int{}
+	for range n {
+		seen[string(g.Next().Key)]++
+	}
+	if len(seen) != n {
+		t.Fatalf("%d records touched %d sources, want all %d", n, len(seen), n)
+	}
+	for k, c := range seen {
+		if c != 1 {
+			t.Fatalf("source %s got %d records in the first round, want 1", k, c)
+		}
+	}
+	if k := string(g.Next().Key); seen[k] == 0 || k != g.Sources()[0] {
+		t.Fatalf("record %d has key %q, want the first source again (%q)", n+1, k, g.Sources()[0])
+	}
+}
