@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster
+.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster bench-restore
 
 build: ## build bin/eventproc
 	$(GO) build -o bin/eventproc ./cmd/eventproc
@@ -59,3 +59,9 @@ test-chaos: ## chaos suite: real processes, kill -9, SIGTERM, scale, slow window
 # started and stopped here unless EVENTPROC_CHAOS_CLUSTER names a running one).
 test-chaos-cluster: ## chaos on 3 brokers: kill -9 the busiest broker, the coordinators, SIGSTOP one, rolling restart; then eventproc verify
 	scripts/chaos-cluster.sh
+
+# What a SIGKILL costs the member that takes the partitions over, with and
+# without --standby-replicas, for a state of a million sources (minutes;
+# against KAFKA_BROKERS when set, else the embedded broker).
+bench-restore: ## restore time after kill -9, with and without warm standbys (1 M sources)
+	EVENTPROC_CHAOS=1 EVENTPROC_RESTORE_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run TestRestoreAfterKill ./chaos

@@ -14,11 +14,14 @@ import (
 )
 
 // Right after a transaction commits, a broker may answer the next
-// transaction's produce with CONCURRENT_TRANSACTIONS for a partition (the
-// previous transaction's markers are still being written there); the
-// client retries the batch after a metadata refresh. franz-go's hooks do
-// not see a produce response's per-partition errors, so a session counts
-// them by watching its connections' produce requests and responses. The
+// transaction's first request for a partition with CONCURRENT_TRANSACTIONS
+// (the previous transaction's markers are still being written there): the
+// produce itself when it adds the partition to the transaction (the
+// client retries the batch after a metadata refresh), or the
+// AddPartitionsToTxn that adds it (retried after a short backoff).
+// franz-go's hooks do not see a response's per-partition errors, so a
+// session counts them by watching its connections' produce and
+// AddPartitionsToTxn requests and responses. The
 // watch reads the bytes the client writes and reads, never changes them,
 // and stops watching a connection whose bytes it cannot follow.
 
@@ -50,13 +53,22 @@ func wrappedDialer(tc *tls.Config, wrap func(net.Conn) net.Conn) func(ctx contex
 	}
 }
 
-// produceKey is the Produce request's API key.
-const produceKey = 0
+// API keys of the watched requests.
+const (
+	produceKey            = 0
+	addPartitionsToTxnKey = 24
+)
+
+// watchedRequest is a request awaiting its response.
+type watchedRequest struct {
+	key, version int16
+}
 
 // watchProduce wraps conn so that onConcurrent is called with the number
-// of partitions each produce response answered CONCURRENT_TRANSACTIONS.
+// of partitions each produce or AddPartitionsToTxn response answered
+// CONCURRENT_TRANSACTIONS.
 func watchProduce(conn net.Conn, onConcurrent func(partitions int)) net.Conn {
-	w := &produceWatchConn{Conn: conn, onConcurrent: onConcurrent, versions: make(map[int32]int16)}
+	w := &produceWatchConn{Conn: conn, onConcurrent: onConcurrent, versions: make(map[int32]watchedRequest)}
 	w.requests.peek, w.requests.onPeek = 8, w.request
 	w.responses.peek, w.responses.onPeek, w.responses.onBody = 4, w.isProduceResponse, w.response
 	return w
@@ -67,9 +79,9 @@ type produceWatchConn struct {
 	onConcurrent func(int)
 
 	mu sync.Mutex
-	// versions maps the correlation id of each produce request awaiting
-	// its response to the request's version.
-	versions  map[int32]int16
+	// versions maps the correlation id of each watched request awaiting
+	// its response to the request's key and version.
+	versions  map[int32]watchedRequest
 	requests  frames // written by the client's writer goroutine
 	responses frames // read by the client's reader goroutine
 }
@@ -86,19 +98,19 @@ func (w *produceWatchConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// request notes a produce request's version: the body starts with the
-// API key, the version and the correlation id.
+// request notes a watched request's key and version: the body starts
+// with the API key, the version and the correlation id.
 func (w *produceWatchConn) request(head []byte) bool {
-	if int16(binary.BigEndian.Uint16(head)) == produceKey {
+	if key := int16(binary.BigEndian.Uint16(head)); key == produceKey || key == addPartitionsToTxnKey {
 		w.mu.Lock()
-		w.versions[int32(binary.BigEndian.Uint32(head[4:]))] = int16(binary.BigEndian.Uint16(head[2:]))
+		w.versions[int32(binary.BigEndian.Uint32(head[4:]))] = watchedRequest{key, int16(binary.BigEndian.Uint16(head[2:]))}
 		w.mu.Unlock()
 	}
 	return false
 }
 
 // isProduceResponse reports whether the response (body starting with the
-// correlation id) answers a produce request: its body is then kept.
+// correlation id) answers a watched request: its body is then kept.
 func (w *produceWatchConn) isProduceResponse(head []byte) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -109,12 +121,33 @@ func (w *produceWatchConn) isProduceResponse(head []byte) bool {
 func (w *produceWatchConn) response(body []byte) {
 	id := int32(binary.BigEndian.Uint32(body))
 	w.mu.Lock()
-	version := w.versions[id]
+	req := w.versions[id]
 	delete(w.versions, id)
 	w.mu.Unlock()
-	if n := concurrentTransactionPartitions(version, body[4:]); n > 0 {
+	var n int
+	switch req.key {
+	case produceKey:
+		n = concurrentTransactionPartitions(req.version, body[4:])
+	case addPartitionsToTxnKey:
+		n = concurrentAddPartitions(req.version, body[4:])
+	}
+	if n > 0 {
 		w.onConcurrent(n)
 	}
+}
+
+// readResponse decodes a response body (after the correlation id) into
+// resp, skipping the flexible header's tags; false when it cannot.
+func readResponse(resp kmsg.Response, b []byte) bool {
+	if resp.IsFlexible() { // the response header has tagged fields
+		r := kbin.Reader{Src: b}
+		kmsg.SkipTags(&r)
+		if r.Complete() != nil {
+			return false
+		}
+		b = r.Src
+	}
+	return resp.ReadFrom(b) == nil
 }
 
 // concurrentTransactionPartitions decodes a produce response (after the
@@ -122,15 +155,7 @@ func (w *produceWatchConn) response(body []byte) {
 // CONCURRENT_TRANSACTIONS; 0 for a response it cannot decode.
 func concurrentTransactionPartitions(version int16, b []byte) int {
 	resp := kmsg.ProduceResponse{Version: version}
-	if resp.IsFlexible() { // the response header has tagged fields
-		r := kbin.Reader{Src: b}
-		kmsg.SkipTags(&r)
-		if r.Complete() != nil {
-			return 0
-		}
-		b = r.Src
-	}
-	if resp.ReadFrom(b) != nil {
+	if !readResponse(&resp, b) {
 		return 0
 	}
 	n := 0
@@ -138,6 +163,34 @@ func concurrentTransactionPartitions(version int16, b []byte) int {
 		for _, p := range t.Partitions {
 			if p.ErrorCode == kerr.ConcurrentTransactions.Code {
 				n++
+			}
+		}
+	}
+	return n
+}
+
+// concurrentAddPartitions decodes an AddPartitionsToTxn response (after
+// the correlation id) and counts its partitions answered
+// CONCURRENT_TRANSACTIONS; 0 for a response it cannot decode.
+func concurrentAddPartitions(version int16, b []byte) int {
+	resp := kmsg.AddPartitionsToTxnResponse{Version: version}
+	if !readResponse(&resp, b) {
+		return 0
+	}
+	n := 0
+	for _, t := range resp.Topics { // v0-3, the versions clients send
+		for _, p := range t.Partitions {
+			if p.ErrorCode == kerr.ConcurrentTransactions.Code {
+				n++
+			}
+		}
+	}
+	for _, txn := range resp.Transactions { // v4+, batched by brokers
+		for _, t := range txn.Topics {
+			for _, p := range t.Partitions {
+				if p.ErrorCode == kerr.ConcurrentTransactions.Code {
+					n++
+				}
 			}
 		}
 	}

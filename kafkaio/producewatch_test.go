@@ -76,3 +76,48 @@ func TestWatchProduceCountsConcurrentTransactions(t *testing.T) {
 		}
 	}
 }
+
+func addPartitionsResponseFrame(version int16, id int32, codes ...int16) []byte {
+	resp := kmsg.AddPartitionsToTxnResponse{Version: version}
+	t := kmsg.AddPartitionsToTxnResponseTopic{Topic: "out"}
+	for i, c := range codes {
+		t.Partitions = append(t.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: int32(i), ErrorCode: c})
+	}
+	resp.Topics = []kmsg.AddPartitionsToTxnResponseTopic{t}
+	b := binary.BigEndian.AppendUint32(nil, uint32(id))
+	if resp.IsFlexible() {
+		b = append(b, 0) // no header tags
+	}
+	return frame(resp.AppendTo(b))
+}
+
+// With the explicit add (AddPartitionsToTxn before the first produce to a
+// partition), the broker answers CONCURRENT_TRANSACTIONS there: those are
+// counted too, produce and add responses interleaved on one connection.
+func TestWatchProduceCountsConcurrentAddPartitions(t *testing.T) {
+	ct := kerr.ConcurrentTransactions.Code
+	for _, version := range []int16{1, 3} { // before and after flexible headers
+		for _, chunk := range []int{1, 7, 4096} {
+			var in []byte
+			in = append(in, addPartitionsResponseFrame(version, 1, ct, ct, 0)...)
+			in = append(in, produceResponseFrame(11, 2, ct)...)
+			in = append(in, addPartitionsResponseFrame(version, 3, 0)...)
+			got := 0
+			w := watchProduce(&chunkConn{in: bytes.NewReader(in), chunk: chunk}, func(n int) { got += n })
+			for _, r := range [][]byte{requestFrame(24, version, 1), requestFrame(0, 11, 2), requestFrame(24, version, 3)} {
+				if _, err := w.Write(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			buf := make([]byte, 64)
+			for {
+				if _, err := w.Read(buf); err != nil {
+					break
+				}
+			}
+			if got != 3 {
+				t.Errorf("AddPartitionsToTxn v%d, reads of %d bytes: counted %d partitions answered CONCURRENT_TRANSACTIONS, want 3", version, chunk, got)
+			}
+		}
+	}
+}

@@ -90,7 +90,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "eventproc_commit_duration_seconds", Help: "Time from the end of a window's processing to its transaction commit returning: flushing the produced records, committing the offsets and ending the transaction.", Buckets: latencyBuckets,
 		}),
 		concurrentTxn: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "eventproc_concurrent_transactions_retries_total", Help: "Produce batches (one per partition) the broker answered CONCURRENT_TRANSACTIONS, because the previous transaction was still completing there; the client retries each after a metadata refresh.",
+			Name: "eventproc_concurrent_transactions_retries_total", Help: "Partitions the broker answered CONCURRENT_TRANSACTIONS (on a produce or an AddPartitionsToTxn), because the previous transaction was still completing there; the client retries them.",
 		}),
 		endToEnd: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "eventproc_end_to_end_latency_seconds", Help: "Input record timestamp to commit of the window that published it.", Buckets: latencyBuckets,
