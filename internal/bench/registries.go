@@ -116,3 +116,17 @@ func (ms Registries) Mean(name string, labels ...string) float64 {
 	}
 	return sum / float64(n)
 }
+
+// Count is the number of observations of a histogram (merged across
+// members and series matching labels).
+func (ms Registries) Count(name string, labels ...string) uint64 {
+	var n uint64
+	for _, mf := range ms.families(name) {
+		for _, m := range mf.GetMetric() {
+			if h := m.GetHistogram(); h != nil && hasLabels(m, labels) {
+				n += h.GetSampleCount()
+			}
+		}
+	}
+	return n
+}

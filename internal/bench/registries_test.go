@@ -40,3 +40,20 @@ func TestRegistries(t *testing.T) {
 		t.Errorf("Quantile of a missing histogram = %v, want NaN", got)
 	}
 }
+
+func TestCountAddsHistogramObservations(t *testing.T) {
+	regs := Registries{prometheus.NewRegistry(), prometheus.NewRegistry()}
+	for i, r := range regs {
+		h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "commit_seconds", Buckets: []float64{.01, .1}})
+		r.MustRegister(h)
+		for range i + 2 {
+			h.Observe(.05)
+		}
+	}
+	if got := regs.Count("commit_seconds"); got != 5 {
+		t.Fatalf("Count = %d, want 5 (2 + 3 observations)", got)
+	}
+	if got := regs.Count("absent"); got != 0 {
+		t.Fatalf("Count(absent) = %d", got)
+	}
+}

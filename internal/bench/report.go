@@ -89,6 +89,18 @@ type Phase struct {
 	// passthrough.
 	WindowMeanEvents float64            `json:"window_mean_events,omitempty"`
 	StageMeanMS      map[string]float64 `json:"stage_mean_ms,omitempty"`
+	// CPUMicrosPerEvent is the process's user+system CPU time while the
+	// system ran, per event (on the embedded broker the broker's work is
+	// included: it runs in this process).
+	CPUMicrosPerEvent float64 `json:"cpu_us_per_event"`
+	// CommitP50MS and CommitP99MS estimate the window commit time (flush,
+	// offsets, EndTxn) from eventproc_commit_duration_seconds' buckets, as
+	// PromQL's histogram_quantile does; ConcurrentTransactions counts the
+	// partitions the brokers answered CONCURRENT_TRANSACTIONS.
+	CommitP50MS            float64 `json:"commit_p50_ms"`
+	CommitP99MS            float64 `json:"commit_p99_ms"`
+	Windows                int64   `json:"windows"`
+	ConcurrentTransactions int64   `json:"concurrent_transactions"`
 }
 
 // SetLatency copies a latency summary into the phase.
@@ -113,6 +125,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%-26s %9s %12d %10.2f %9.0f %9.1f %9.1f %9.1f %9.1f\n",
 			p.Name, offered, p.Events, p.Seconds, p.EventsPerSec, p.P50MS, p.P99MS, p.MaxMS, p.MaxRSSMB)
+	}
+	fmt.Fprintf(&b, "\n%-26s %12s %9s %14s %14s %10s\n", "phase", "CPU µs/event", "windows", "commit p50 ms", "commit p99 ms", "CONCURRENT_TRANSACTIONS")
+	for _, p := range r.Phases {
+		fmt.Fprintf(&b, "%-26s %12.2f %9d %14.1f %14.1f %10d\n", p.Name, p.CPUMicrosPerEvent, p.Windows, p.CommitP50MS, p.CommitP99MS, p.ConcurrentTransactions)
 	}
 	for _, p := range r.Phases {
 		if len(p.StageMeanMS) == 0 {

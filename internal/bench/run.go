@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -319,7 +320,20 @@ func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input s
 		inputTime:  inputTime,
 		firstFetch: ff,
 	})
+	if err == nil {
+		phase.Windows = int64(regs.Count("eventproc_commit_duration_seconds"))
+		phase.CommitP50MS = 1000 * nanToZero(regs.Quantile("eventproc_commit_duration_seconds", 0.5))
+		phase.CommitP99MS = 1000 * nanToZero(regs.Quantile("eventproc_commit_duration_seconds", 0.99))
+		phase.ConcurrentTransactions = int64(regs.Sum("eventproc_concurrent_transactions_retries_total"))
+	}
 	return phase, regs, err
+}
+
+func nanToZero(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
 }
 
 // measure runs one system until it has committed events input events,
@@ -364,6 +378,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 		}
 		return nil
 	})
+	cpuStart := processCPU()
 	g.Go(func() error { // the system; returns when gctx ends
 		return sys.run(gctx)
 	})
@@ -389,6 +404,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 	barDone := make(chan struct{})
 	go func() { defer close(barDone); bar.Run(bctx) }() // exits when bctx ends
 	end, err := waitForCommits(gctx, sys.committed, events, bar)
+	cpu := processCPU() - cpuStart
 	stopBar()
 	<-barDone
 	bar.Done()
@@ -415,6 +431,9 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 	phase.EventsPerSec = PerSecond(events, elapsed)
 	phase.SetLatency(lat.Summary())
 	phase.MaxRSSMB = MB(rss.Max())
+	if events > 0 {
+		phase.CPUMicrosPerEvent = float64(cpu) / float64(time.Microsecond) / float64(events)
+	}
 	return phase, nil
 }
 
