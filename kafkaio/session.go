@@ -151,8 +151,6 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		// franz-go spaces by this minimum age (default 5 s): windows would
 		// take seconds to commit.
 		kgo.MetadataMinAge(sessionMetadataMinAge),
-		// Explicit AddPartitionsToTxn, retried in place (sessionMaxVersions).
-		kgo.MaxVersions(sessionMaxVersions()),
 	)
 	if cfg.SingleOwner {
 		opts = append(opts, kgo.Balancers(SingleOwnerBalancer()))
