@@ -3,6 +3,7 @@ package kafkaio
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -21,9 +22,14 @@ type GroupMember struct {
 	Partitions []int32
 }
 
+// ErrGroupRebalancing reports a group description taken while the group
+// was not stable: its members' assignments are in flux.
+var ErrGroupRebalancing = errors.New("group is rebalancing")
+
 // GroupMembers describes the session's group: its members sorted by Key,
 // each with its input partitions. ctx bounds the request. Before the
-// session's first join no member is Self.
+// session's first join no member is Self. While the group rebalances it
+// returns ErrGroupRebalancing.
 func (s *Session) GroupMembers(ctx context.Context) ([]GroupMember, error) {
 	cl := s.gts.Client()
 	described, err := kadm.NewClient(cl).DescribeGroups(ctx, s.group)
@@ -36,6 +42,9 @@ func (s *Session) GroupMembers(ctx context.Context) ([]GroupMember, error) {
 	}
 	if g.Err != nil {
 		return nil, fmt.Errorf("describe group %s: %w", s.group, g.Err)
+	}
+	if g.State != "Stable" {
+		return nil, fmt.Errorf("describe group %s: state %s: %w", s.group, g.State, ErrGroupRebalancing)
 	}
 	self, _ := cl.GroupMetadata()
 	members := make([]GroupMember, 0, len(g.Members))
