@@ -1,11 +1,17 @@
 package chaos
 
 import (
+	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // The failover measurement of global ordering runs only with
@@ -76,10 +82,67 @@ var failoverCases = []failoverCase{
 			return at, from
 		},
 	},
+	{
+		// As SIGKILL+restart, but the kill lands while the member's
+		// transaction holds the window's offset commit (between
+		// TxnOffsetCommit and the end of the transaction), so the group's
+		// offsets are unstable until that transaction ends.
+		name: "SIGKILL+restart(offsets pending)",
+		signal: func(e *env, id string) (time.Time, int64) {
+			tries := e.stopWithOffsetsPending(id)
+			at := time.Now()
+			e.kill(id)
+			from := e.mustCommitted()
+			e.startMember(id)
+			e.t.Logf("  %s stopped with its offset commit pending after %d tries", id, tries)
+			return at, from
+		},
+	},
+}
+
+// stopWithOffsetsPending stops member id (SIGSTOP) at a moment when a
+// transaction holding offset commits of the group is open: it stops the
+// process, asks the group coordinator for stable offsets, and resumes it
+// for a few milliseconds while they are stable. It returns the tries it
+// took; the member stays stopped.
+func (e *env) stopWithOffsetsPending(id string) int {
+	e.t.Helper()
+	p := e.member(id)
+	const maxTries = 3000
+	for try := 1; try <= maxTries; try++ {
+		p.signal(e.t, syscall.SIGSTOP)
+		if e.offsetsUnstable() {
+			return try
+		}
+		p.signal(e.t, syscall.SIGCONT)
+		if p.exited() {
+			e.t.Fatalf("member %s exited: %s", id, tail(p.stderr, 20))
+		}
+		time.Sleep(time.Duration(e.rng.IntN(20)) * time.Millisecond)
+	}
+	e.t.Fatalf("member %s: no pending offset commit seen in %d tries", id, maxTries)
+	return 0
+}
+
+// offsetsUnstable reports whether the group coordinator refuses a stable
+// answer for the group's offsets: a transaction holding offset commits of
+// the group is open.
+func (e *env) offsetsUnstable() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	offs, err := e.admin().FetchOffsets(kadm.RequireStable(ctx), e.group)
+	if err != nil {
+		return errors.Is(err, kerr.UnstableOffsetCommit)
+	}
+	unstable := false
+	offs.Each(func(o kadm.OffsetResponse) {
+		unstable = unstable || errors.Is(o.Err, kerr.UnstableOffsetCommit)
+	})
+	return unstable
 }
 
 // Two members in global ordering under steady load: the active is made to
-// go away in each of three ways, three times each, and the failover time
+// go away in each of four ways, three times each, and the failover time
 // is measured: from the signal until the group's committed input offsets
 // (summed over the partitions, polled every 50 ms) first advance past
 // their value once the old active is gone — that is, until the next
