@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster bench-restore
+.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster bench-restore bench-failover
 
 build: ## build bin/eventproc
 	$(GO) build -o bin/eventproc ./cmd/eventproc
@@ -54,6 +54,12 @@ clean:
 # set (real Kafka), else an embedded broker inside the test process.
 test-chaos: ## chaos suite: real processes, kill -9, SIGTERM, scale, slow windows; then eventproc verify
 	EVENTPROC_CHAOS=1 $(GO) test -count=1 -timeout 15m -v -run . ./chaos
+
+# Failover time of --ordering global (two members, --session-timeout 10s): SIGTERM,
+# SIGKILL, SIGKILL and restart of the active, three runs each; figures in the log.
+# Against KAFKA_BROKERS when set, else the embedded broker.
+bench-failover: ## failover time of --ordering global: signal to the next committed window, 3 runs per case; then eventproc verify
+	EVENTPROC_CHAOS=1 EVENTPROC_FAILOVER=1 $(GO) test -count=1 -timeout 20m -v -run '^TestFailoverGlobal$$' ./chaos
 
 # Broker failures on a real three-node cluster (scripts/kafka-local.sh up --nodes 3,
 # started and stopped here unless EVENTPROC_CHAOS_CLUSTER names a running one).

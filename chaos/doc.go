@@ -3,7 +3,13 @@
 // continuous load from `eventproc produce`, inflict failures on them
 // (kill -9, SIGTERM, scaling, a process frozen past its transaction
 // timeout) and then require `eventproc verify` to find every input record
-// exactly once in the output or dead-letter topic.
+// exactly once in the output or dead-letter topic. The TestGlobal*
+// scenarios do the same with --ordering global, where the one active
+// member is the target, and audit with verify --ordering global.
+//
+// TestFailoverGlobal measures, rather than checks, how long global
+// ordering takes to fail over to a standby; it also needs
+// EVENTPROC_FAILOVER=1 (`make bench-failover`) and logs its figures.
 //
 // The tests run only with EVENTPROC_CHAOS=1 (`make test-chaos`) and never
 // with -short, so that `go test ./...` stays fast. The broker is the one

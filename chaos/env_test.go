@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -63,6 +64,8 @@ type env struct {
 	extraFlags []string
 	// metricsFor maps instance ids to a --metrics-addr (default none).
 	metricsFor map[string]string
+	// ordering, when set, is the members' --ordering and verify's.
+	ordering string
 
 	adm      *kadm.Client
 	members  map[string]*proc // running members by instance id
@@ -158,6 +161,9 @@ func (e *env) startMember(id string, extra ...string) *proc {
 		"--transaction-timeout", e.txTimeout.String(),
 		"--shutdown-timeout", "20s",
 		"--log-format", "json"}
+	if e.ordering != "" {
+		args = append(args, "--ordering", e.ordering)
+	}
 	args = append(append(append(args, e.retryFlags...), e.extraFlags...), extra...)
 	e.launches++
 	p := startProc(e.t, e.logDir, fmt.Sprintf("member-%s-%d", id, e.launches), args...)
@@ -357,8 +363,12 @@ func (e *env) finish(scenario string, produced int64) {
 	for _, id := range sortedIDs(e.members) {
 		e.stopMember(id)
 	}
-	v := startProc(e.t, e.logDir, "verify", "verify", "--brokers", e.brokers, "--json", "--timeout", "2m",
-		"--input-topic", e.input, "--output-topic", e.output, "--dlq-topic", e.dlq)
+	args := []string{"verify", "--brokers", e.brokers, "--json", "--timeout", "2m",
+		"--input-topic", e.input, "--output-topic", e.output, "--dlq-topic", e.dlq}
+	if e.ordering != "" {
+		args = append(args, "--ordering", e.ordering)
+	}
+	v := startProc(e.t, e.logDir, "verify", args...)
 	x := v.wait(e.t, 3*time.Minute)
 	out := v.output(e.t)
 	var rep verifyReport
@@ -371,8 +381,8 @@ func (e *env) finish(scenario string, produced int64) {
 	if rep.Inputs != produced {
 		e.t.Fatalf("verify audited %d input records, produce acknowledged %d", rep.Inputs, produced)
 	}
-	e.t.Logf("chaos result: scenario=%q broker=%s events=%d outputs=%d dead_letters=%d launches=%d kills=%d sigterms=%d freezes=%d unexpected_exits=%d drain=%s total=%s verify=OK",
-		scenario, e.kind, rep.Inputs, rep.Outputs, rep.DeadLetters, e.launches, e.kills, e.stops, e.freezes, len(e.unexpected),
+	e.t.Logf("chaos result: scenario=%q ordering=%s broker=%s events=%d outputs=%d dead_letters=%d launches=%d kills=%d sigterms=%d freezes=%d unexpected_exits=%d drain=%s total=%s verify=OK",
+		scenario, cmp.Or(e.ordering, "partition"), e.kind, rep.Inputs, rep.Outputs, rep.DeadLetters, e.launches, e.kills, e.stops, e.freezes, len(e.unexpected),
 		drained.Round(100*time.Millisecond), time.Since(e.started).Round(time.Second))
 	if len(e.unexpected) > 0 {
 		e.t.Fatalf("exactly-once held, but %d member(s) exited on their own and had to be restarted:\n%s",
