@@ -77,20 +77,25 @@ func measureRestore(t *testing.T, replicas int) {
 	killed := time.Now()
 	e.kill("a")
 	deadline := killed.Add(restoreSessionTimeout + 3*time.Minute)
-	for metric(t, restoreMetricsAddr["b"], "eventproc_partitions_owned") != partitions || !ready(restoreMetricsAddr["b"]) {
+	// b owns every partition, has logged the restore of a's three and is
+	// ready. (The gauge of owned partitions moves before the restore
+	// begins, and /readyz drops only then: neither alone marks the end.)
+	var took time.Duration
+	var warm, parts int
+	for {
+		took, warm, parts = restoreLog(t, b.stderr, logFrom)
+		if parts >= partitions/2 && metric(t, restoreMetricsAddr["b"], "eventproc_partitions_owned") == partitions && ready(restoreMetricsAddr["b"]) {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("b did not take a's partitions over within %s", time.Since(killed).Round(time.Second))
+			t.Fatalf("b did not take a's partitions over within %s (restored %d)", time.Since(killed).Round(time.Second), parts)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	takeover := time.Since(killed)
 	read := metric(t, restoreMetricsAddr["b"], "eventproc_state_restore_records_total") - restoredBefore
-	took, warm, parts := restoreLog(t, b.stderr, logFrom)
 	t.Logf("restore result: standby_replicas=%d broker=%s sources=%d session_timeout=%s kill_to_ready=%s restore_took=%s partitions_restored=%d warm=%d changelog_records_read=%.0f",
 		replicas, e.kind, restoreSources, restoreSessionTimeout, takeover.Round(10*time.Millisecond), took.Round(time.Millisecond), parts, warm, read)
-	if parts == 0 {
-		t.Fatalf("b logged no restore after the kill")
-	}
 	e.finish(fmt.Sprintf("SIGKILL with --standby-replicas %d", replicas), restoreSources)
 }
 

@@ -72,6 +72,15 @@ type SessionConfig struct {
 	Hooks []kgo.Hook
 }
 
+// sessionHeartbeat is the group heartbeat interval for a session timeout
+// (0: the default of 45 s): 1 s, or a third of a shorter timeout.
+func sessionHeartbeat(sessionTimeout time.Duration) time.Duration {
+	if sessionTimeout > 0 {
+		return min(time.Second, sessionTimeout/3)
+	}
+	return time.Second
+}
+
 // sessionMetadataMinAge is the least time between two metadata refreshes
 // of a session's client.
 const sessionMetadataMinAge = 250 * time.Millisecond
@@ -107,6 +116,8 @@ type Session struct {
 	// the last End (loop goroutine only). See settleRevoke.
 	revokedSinceEnd atomic.Bool
 	polledSinceEnd  bool
+	// producerReady is set once InitProducer succeeded (loop goroutine).
+	producerReady bool
 
 	// highWatermarks are the input partitions' latest high watermarks,
 	// as the last fetches reported them (for the lag metric).
@@ -166,6 +177,10 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.SessionTimeout > 0 {
 		opts = append(opts, kgo.SessionTimeout(cfg.SessionTimeout))
 	}
+	// A member learns of a rebalance (a member left or joined) from its
+	// next heartbeat: franz-go's default of 3 s would delay a takeover
+	// after a graceful stop by up to that much.
+	opts = append(opts, kgo.HeartbeatInterval(sessionHeartbeat(cfg.SessionTimeout)))
 	if cfg.FetchMaxWait > 0 {
 		opts = append(opts, kgo.FetchMaxWait(cfg.FetchMaxWait))
 	}
@@ -218,6 +233,28 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	s.gts = gts
 	s.promiseFn = s.promise
 	return s, nil
+}
+
+// InitProducer initialises the session's transactional producer now, if
+// it is not yet: called before the group join, it fences an earlier
+// process under the same transactional id (a crashed incarnation of this
+// member restarted under its instance id) and makes the broker abort that
+// process's open transaction at once. Otherwise the producer would start
+// only with the first produce, after the restore, and the restore would
+// wait for the committed offsets the open transaction holds back until
+// its timeout. ctx bounds the request.
+func (s *Session) InitProducer(ctx context.Context) error {
+	if s.producerReady {
+		return nil
+	}
+	if _, _, err := s.gts.Client().ProducerID(ctx); err != nil {
+		if isFenced(err) {
+			return fmt.Errorf("%w: %w", ErrFenced, err)
+		}
+		return fmt.Errorf("initialise the transactional producer: %w", err)
+	}
+	s.producerReady = true
+	return nil
 }
 
 // Poll fetches at most max records and hands each to fn, in partition

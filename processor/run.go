@@ -372,6 +372,12 @@ var errCrashed = errors.New("simulated crash")
 // window collects one window, processes it and ends its transaction.
 // stop reports that ctx ended and the loop should return.
 func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
+	if err := r.sess.InitProducer(hard); err != nil {
+		if ctx.Err() != nil {
+			return true, nil
+		}
+		return false, err
+	}
 	r.recs, r.recBytes = r.recs[:0], 0
 	r.m.buffered.Set(0)
 	r.m.bufferedBytes.Set(0)
@@ -459,6 +465,9 @@ func (r *runner) betweenWindows(ctx context.Context) error {
 	r.tailStandby(ctx, owned)
 	pending := 0
 	if len(missing) > 0 {
+		// Not ready from the moment partitions without state are owned,
+		// not only once their restore starts.
+		r.setReady(false, fmt.Sprintf("partitions %v assigned; restoring their state", missing))
 		restored, err := r.restoreAll(ctx, missing, false)
 		if err != nil {
 			return err
