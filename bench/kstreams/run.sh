@@ -3,6 +3,7 @@
 # baseline, on the same broker, in one run. See bench/kstreams/README.md.
 #
 #   bench/kstreams/run.sh [--build] [--brokers HOST:PORT] [--events N] [--threads T] [--store memory|rocksdb]
+#                         [--check] [--keep-topics]
 #
 # 1. builds the jar with `mvn -q -B package` when --build is given or the jar is missing;
 # 2. creates three fresh 6-partition topics (input, output, DLQ) and pre-produces N events
@@ -12,7 +13,11 @@
 # 4. reads the app JVM's CPU time (utime+stime, /proc/<pid>/stat) at that moment;
 # 5. runs `eventproc bench --brokers B --events N --latency-load 0` (eventproc and the
 #    passthrough, same generator, same broker);
-# 6. prints one summary table. Raw outputs stay in the work folder it names.
+# 6. prints one summary table. Raw outputs stay in the work folder it names;
+# 7. with --check (after all timing): reads the Streams output back and checks it against
+#    eventproc's own packages (go run ./bench/kstreams/crosscheck) and the DLQ count against
+#    the generator's malformed count;
+# 8. deletes its topics (input, output, DLQ, the store's changelog) unless --keep-topics.
 #
 # Environment: KAFKA_PORT (default broker 127.0.0.1:$KAFKA_PORT, else 19092), JAVA_OPTS
 # (extra JVM flags for the Streams app), GO (go).
@@ -26,17 +31,21 @@ events=300000
 threads=1
 store=memory
 build=0
+check=0
+keep_topics=0
 partitions=6
 GO="${GO:-go}"
 
 while (($#)); do
 	case "$1" in
 	--build) build=1 ;;
+	--check) check=1 ;;
+	--keep-topics) keep_topics=1 ;;
 	--brokers) brokers="$2"; shift ;;
 	--events) events="$2"; shift ;;
 	--threads) threads="$2"; shift ;;
 	--store) store="$2"; shift ;;
-	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -152,4 +161,25 @@ awk -v n="$events" -v s="$start_ms" -v r="$running_ms" -v f="$first_ms" -v l="$l
 	printf "\neventproc ÷ Kafka Streams: %.2f× events/s (%.2f× vs the RUNNING-timed figure); CPU per event %.2f× (%.2f×)\n", ee / ks, ee / ksr, ec / kc, ec / kcr
 	printf "Kafka Streams: JVM start → RUNNING %.1f s (%.1f s CPU), first committed output visible after %.1f s, last after %.1f s\n", (r - s) / 1000, rc / 1000, (f - s) / 1000, (l - s) / 1000
 }'
+
+status=0
+if ((check)); then
+	say "checking the Streams output against eventproc's packages"
+	"$work/eventproc" tail --brokers "$brokers" --topic "$out" --from-beginning --stop-at-end --raw 2>/dev/null >"$work/out.jsonl"
+	(cd "$repo" && "$GO" run ./bench/kstreams/crosscheck <"$work/out.jsonl") || status=1
+	"$work/eventproc" tail --brokers "$brokers" --dlq --dlq-topic "$dlq" --from-beginning --stop-at-end >/dev/null 2>"$work/dlq.err"
+	dlq_n="$(grep -o '^[0-9]* record' "$work/dlq.err" | cut -d' ' -f1)"
+	want_dlq="$(grep -o 'malformed by design: [0-9]*' "$work/produce.out" | grep -o '[0-9]*$')"
+	if [[ "$dlq_n" == "$want_dlq" ]]; then
+		say "DLQ: $dlq_n dead letters, as many as the generator made malformed"
+	else
+		say "DLQ: $dlq_n dead letters, but the generator made $want_dlq malformed records"
+		status=1
+	fi
+fi
+if ((!keep_topics)); then
+	java -jar "$jar" delete-topics --brokers "$brokers" "$in" "$out" "$dlq" "$app-source-sequence-changelog" 2>/dev/null ||
+		say "could not delete the topics $in $out $dlq $app-source-sequence-changelog"
+fi
 say "raw outputs: $work (count.json, app.out, app.err, bench.json, produce.out)"
+exit "$status"

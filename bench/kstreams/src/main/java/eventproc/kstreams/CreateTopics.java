@@ -8,7 +8,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
-/** Creates fresh topics with a given partition count (replication factor 1: a single broker). */
+/** Creates fresh topics with a given partition count (replication factor 1: a single broker), or deletes topics. */
 final class CreateTopics {
     private CreateTopics() {}
 
@@ -25,5 +25,15 @@ final class CreateTopics {
             admin.createTopics(topics).all().get();
         }
         System.err.println("created " + topics.size() + " topic(s) with " + partitions + " partitions");
+    }
+
+    static void delete(Map<String, String> flags) throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Main.need(flags, "brokers"));
+        List<String> names = List.of(Main.need(flags, "").split(","));
+        try (Admin admin = Admin.create(props)) {
+            admin.deleteTopics(names).all().get();
+        }
+        System.err.println("deleted " + names.size() + " topic(s)");
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
  *
  * <pre>
  *   create-topics --brokers B --partitions P TOPIC...   create topics (AdminClient), fail if one exists
+ *   delete-topics --brokers B TOPIC...                  delete topics
  *   run   --brokers B --input T --output O --dlq D --app-id A [--threads N] [--store memory|rocksdb]
  *                                                       the Streams app (exactly_once_v2), until SIGTERM
  *   count --brokers B --topics O,D --count N [--timeout-s S]
@@ -26,6 +27,7 @@ public final class Main {
         Map<String, String> flags = parseFlags(Arrays.copyOfRange(args, 1, args.length));
         switch (args[0]) {
             case "create-topics" -> CreateTopics.run(flags);
+            case "delete-topics" -> CreateTopics.delete(flags);
             case "run" -> StreamsApp.run(flags);
             case "count" -> CommittedCounter.run(flags);
             default -> usage();
@@ -33,7 +35,7 @@ public final class Main {
     }
 
     private static void usage() {
-        System.err.println("usage: java -jar kstreams-bench.jar create-topics|run|count --flag value ...");
+        System.err.println("usage: java -jar kstreams-bench.jar create-topics|delete-topics|run|count --flag value ...");
         System.exit(2);
     }
 
