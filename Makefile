@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 10s
 
-.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster bench-restore bench-failover
+.PHONY: build test test-race lint bench demo fuzz clean kafka-up kafka-down kafka-status test-integration test-chaos test-chaos-cluster bench-restore bench-failover bench-kstreams
 
 build: ## build bin/eventproc
 	$(GO) build -o bin/eventproc ./cmd/eventproc
@@ -71,3 +71,10 @@ test-chaos-cluster: ## chaos on 3 brokers: kill -9 the busiest broker, the coord
 # against KAFKA_BROKERS when set, else the embedded broker).
 bench-restore: ## restore time after kill -9, with and without warm standbys (1 M sources)
 	EVENTPROC_CHAOS=1 EVENTPROC_RESTORE_BENCH=1 $(GO) test -count=1 -timeout 30m -v -run TestRestoreAfterKill ./chaos
+
+# Kafka Streams 4.1 (exactly_once_v2) running a simplified version of the job, against
+# eventproc and the passthrough, on the broker in KAFKA_BROKERS (default the kafka-up
+# broker). Builds bench/kstreams with Maven (Java 17); nothing else uses Maven.
+KSTREAMS_EVENTS ?= 300000
+bench-kstreams: ## Kafka Streams (exactly_once_v2) vs eventproc vs passthrough, one run, real Kafka (Java 17 + Maven)
+	bench/kstreams/run.sh --build --check --brokers $${KAFKA_BROKERS:-127.0.0.1:$${KAFKA_PORT:-19092}} --events $(KSTREAMS_EVENTS) $(KSTREAMS_FLAGS)
