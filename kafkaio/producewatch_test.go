@@ -45,6 +45,26 @@ func produceResponseFrame(version int16, id int32, codes ...int16) []byte {
 	return frame(resp.AppendTo(b))
 }
 
+// watchExchange writes the requests through a watched connection whose
+// peer answers with the response bytes in, read chunk bytes at a time,
+// and returns the partitions counted and the requests left unanswered.
+func watchExchange(t *testing.T, in []byte, chunk int, requests ...[]byte) (counted, pending int) {
+	t.Helper()
+	w := watchProduce(&chunkConn{in: bytes.NewReader(in), chunk: chunk}, func(n int) { counted += n })
+	for _, r := range requests {
+		if _, err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf := make([]byte, 64)
+	for {
+		if _, err := w.Read(buf); err != nil {
+			break
+		}
+	}
+	return counted, len(w.(*produceWatchConn).versions)
+}
+
 func TestWatchProduceCountsConcurrentTransactions(t *testing.T) {
 	ct, ok := kerr.ConcurrentTransactions.Code, kerr.NotLeaderForPartition.Code
 	for _, version := range []int16{7, 9, 11} { // before and after flexible headers
@@ -54,23 +74,11 @@ func TestWatchProduceCountsConcurrentTransactions(t *testing.T) {
 			in = append(in, frame(append(binary.BigEndian.AppendUint32(nil, 2), bytes.Repeat([]byte{0xff}, 5000)...))...) // a fetch response
 			in = append(in, produceResponseFrame(version, 3, ok, 0)...)
 			in = append(in, produceResponseFrame(version, 4, ct)...)
-			got := 0
-			w := watchProduce(&chunkConn{in: bytes.NewReader(in), chunk: chunk}, func(n int) { got += n })
-			for _, r := range [][]byte{requestFrame(0, version, 1), requestFrame(1, 12, 2), requestFrame(0, version, 3), requestFrame(0, version, 4)} {
-				if _, err := w.Write(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			buf := make([]byte, 64)
-			for {
-				if _, err := w.Read(buf); err != nil {
-					break
-				}
-			}
+			got, pending := watchExchange(t, in, chunk, requestFrame(0, version, 1), requestFrame(1, 12, 2), requestFrame(0, version, 3), requestFrame(0, version, 4))
 			if got != 3 {
 				t.Errorf("produce v%d, reads of %d bytes: counted %d partitions answered CONCURRENT_TRANSACTIONS, want 3", version, chunk, got)
 			}
-			if pending := len(w.(*produceWatchConn).versions); pending != 0 {
+			if pending != 0 {
 				t.Errorf("produce v%d: %d requests still awaiting a response", version, pending)
 			}
 		}
@@ -102,21 +110,9 @@ func TestWatchProduceCountsConcurrentAddPartitions(t *testing.T) {
 			in = append(in, addPartitionsResponseFrame(version, 1, ct, ct, 0)...)
 			in = append(in, produceResponseFrame(11, 2, ct)...)
 			in = append(in, addPartitionsResponseFrame(version, 3, 0)...)
-			got := 0
-			w := watchProduce(&chunkConn{in: bytes.NewReader(in), chunk: chunk}, func(n int) { got += n })
-			for _, r := range [][]byte{requestFrame(24, version, 1), requestFrame(0, 11, 2), requestFrame(24, version, 3)} {
-				if _, err := w.Write(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			buf := make([]byte, 64)
-			for {
-				if _, err := w.Read(buf); err != nil {
-					break
-				}
-			}
-			if got != 3 {
-				t.Errorf("AddPartitionsToTxn v%d, reads of %d bytes: counted %d partitions answered CONCURRENT_TRANSACTIONS, want 3", version, chunk, got)
+			got, pending := watchExchange(t, in, chunk, requestFrame(24, version, 1), requestFrame(0, 11, 2), requestFrame(24, version, 3))
+			if got != 3 || pending != 0 {
+				t.Errorf("AddPartitionsToTxn v%d, reads of %d bytes: counted %d partitions answered CONCURRENT_TRANSACTIONS (want 3), %d requests unanswered", version, chunk, got, pending)
 			}
 		}
 	}
