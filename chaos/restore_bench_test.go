@@ -78,8 +78,8 @@ func measureRestore(t *testing.T, replicas int) {
 	e.kill("a")
 	deadline := killed.Add(restoreSessionTimeout + 3*time.Minute)
 	// b owns every partition, has logged the restore of a's three and is
-	// ready. (The gauge of owned partitions moves before the restore
-	// begins, and /readyz drops only then: neither alone marks the end.)
+	// ready: b is still ready from before the kill until the group moves
+	// a's partitions, so readiness alone does not mark the takeover's end.
 	var took time.Duration
 	var warm, parts int
 	for {

@@ -68,9 +68,9 @@ type watchedRequest struct {
 // of partitions each produce or AddPartitionsToTxn response answered
 // CONCURRENT_TRANSACTIONS.
 func watchProduce(conn net.Conn, onConcurrent func(partitions int)) net.Conn {
-	w := &produceWatchConn{Conn: conn, onConcurrent: onConcurrent, versions: make(map[int32]watchedRequest)}
+	w := &produceWatchConn{Conn: conn, onConcurrent: onConcurrent, awaiting: make(map[int32]watchedRequest)}
 	w.requests.peek, w.requests.onPeek = 8, w.request
-	w.responses.peek, w.responses.onPeek, w.responses.onBody = 4, w.isProduceResponse, w.response
+	w.responses.peek, w.responses.onPeek, w.responses.onBody = 4, w.isWatchedResponse, w.response
 	return w
 }
 
@@ -79,9 +79,9 @@ type produceWatchConn struct {
 	onConcurrent func(int)
 
 	mu sync.Mutex
-	// versions maps the correlation id of each watched request awaiting
+	// awaiting maps the correlation id of each watched request awaiting
 	// its response to the request's key and version.
-	versions  map[int32]watchedRequest
+	awaiting  map[int32]watchedRequest
 	requests  frames // written by the client's writer goroutine
 	responses frames // read by the client's reader goroutine
 }
@@ -103,26 +103,26 @@ func (w *produceWatchConn) Read(p []byte) (int, error) {
 func (w *produceWatchConn) request(head []byte) bool {
 	if key := int16(binary.BigEndian.Uint16(head)); key == produceKey || key == addPartitionsToTxnKey {
 		w.mu.Lock()
-		w.versions[int32(binary.BigEndian.Uint32(head[4:]))] = watchedRequest{key, int16(binary.BigEndian.Uint16(head[2:]))}
+		w.awaiting[int32(binary.BigEndian.Uint32(head[4:]))] = watchedRequest{key, int16(binary.BigEndian.Uint16(head[2:]))}
 		w.mu.Unlock()
 	}
 	return false
 }
 
-// isProduceResponse reports whether the response (body starting with the
+// isWatchedResponse reports whether the response (body starting with the
 // correlation id) answers a watched request: its body is then kept.
-func (w *produceWatchConn) isProduceResponse(head []byte) bool {
+func (w *produceWatchConn) isWatchedResponse(head []byte) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	_, ok := w.versions[int32(binary.BigEndian.Uint32(head))]
+	_, ok := w.awaiting[int32(binary.BigEndian.Uint32(head))]
 	return ok
 }
 
 func (w *produceWatchConn) response(body []byte) {
 	id := int32(binary.BigEndian.Uint32(body))
 	w.mu.Lock()
-	req := w.versions[id]
-	delete(w.versions, id)
+	req := w.awaiting[id]
+	delete(w.awaiting, id)
 	w.mu.Unlock()
 	var n int
 	switch req.key {

@@ -62,7 +62,7 @@ func watchExchange(t *testing.T, in []byte, chunk int, requests ...[]byte) (coun
 			break
 		}
 	}
-	return counted, len(w.(*produceWatchConn).versions)
+	return counted, len(w.(*produceWatchConn).awaiting)
 }
 
 func TestWatchProduceCountsConcurrentTransactions(t *testing.T) {

@@ -22,22 +22,6 @@ import (
 	"github.com/eventproc/eventproc/intake"
 )
 
-type out struct {
-	EventID    string          `json:"event_id"`
-	SourceID   string          `json:"source_id"`
-	Timestamp  float64         `json:"timestamp"`
-	ReceivedAt float64         `json:"received_at"`
-	Priority   string          `json:"priority"`
-	Category   string          `json:"category"`
-	Load       float64         `json:"load_indicator"`
-	Metadata   json.RawMessage `json:"metadata"`
-	Hash       string          `json:"metadata_hash"`
-	Seq        uint64          `json:"sequence_number"`
-	Derived    struct {
-		Conf float64 `json:"category_confidence"`
-	} `json:"derived_fields"`
-}
-
 func main() {
 	d, err := intake.NewDecoder(intake.Config{}.WithDefaults())
 	if err != nil {
@@ -48,34 +32,34 @@ func main() {
 	seqs := map[string]map[uint64]bool{}
 	n, badHash, badCat, badConf, dups := 0, 0, 0, 0, 0
 	for sc.Scan() {
-		var o out
+		var o event.Output // decoded leniently: the Streams job writes a subset of the fields
 		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
 			panic(err)
 		}
 		n++
 		in, _ := json.Marshal(map[string]any{"event_id": o.EventID, "source_id": o.SourceID, "timestamp": o.Timestamp,
-			"priority": o.Priority, "load_indicator": o.Load, "metadata": o.Metadata})
+			"priority": o.Priority, "load_indicator": o.LoadIndicator, "metadata": o.Metadata})
 		var ev event.Event
 		if err := d.Decode(in, time.Unix(0, int64(o.ReceivedAt*1e9)), &ev); err != nil {
 			panic(err)
 		}
-		if hex.EncodeToString(ev.MetadataHash[:]) != o.Hash {
+		if hex.EncodeToString(ev.MetadataHash[:]) != o.MetadataHash {
 			badHash++
 		}
 		r := classify.Classify(classify.FeaturesOf(&ev))
 		if r.Category.String() != o.Category {
 			badCat++
 		}
-		if math.Abs(r.Confidence-o.Derived.Conf) > 1e-9 {
+		if math.Abs(r.Confidence-o.Derived.CategoryConfidence) > 1e-9 {
 			badConf++
 		}
 		if seqs[o.SourceID] == nil {
 			seqs[o.SourceID] = map[uint64]bool{}
 		}
-		if seqs[o.SourceID][o.Seq] {
+		if seqs[o.SourceID][o.SequenceNumber] {
 			dups++
 		}
-		seqs[o.SourceID][o.Seq] = true
+		seqs[o.SourceID][o.SequenceNumber] = true
 	}
 	if err := sc.Err(); err != nil {
 		panic(err)

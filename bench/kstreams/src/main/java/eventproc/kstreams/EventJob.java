@@ -195,14 +195,12 @@ final class EventJob {
         if (n == null || n.isNull() || n.isTextual() && n.textValue().isEmpty()) {
             throw new Rejection("missing_field", "timestamp: absent, null or empty");
         }
-        if (n.isNumber()) {
-            return n.doubleValue();
+        Double v = numeric(n);
+        if (v != null) {
+            return v;
         }
         if (n.isTextual()) {
             String s = n.textValue().strip();
-            if (JSON_NUMBER.matcher(s).matches()) {
-                return Double.parseDouble(s);
-            }
             try {
                 OffsetDateTime t = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
                 return t.toEpochSecond() + t.getNano() / 1e9;
@@ -213,7 +211,8 @@ final class EventJob {
         throw new Rejection("invalid_field", "timestamp: not a number, numeric string or RFC 3339 time");
     }
 
-    private static double number(JsonNode n, String field) throws Rejection {
+    /** Returns n as a number when it is a JSON number or a numeric string, else null. */
+    private static Double numeric(JsonNode n) {
         if (n.isNumber()) {
             return n.doubleValue();
         }
@@ -222,6 +221,14 @@ final class EventJob {
             if (JSON_NUMBER.matcher(s).matches()) {
                 return Double.parseDouble(s);
             }
+        }
+        return null;
+    }
+
+    private static double number(JsonNode n, String field) throws Rejection {
+        Double v = numeric(n);
+        if (v != null) {
+            return v;
         }
         throw new Rejection("invalid_field", field + ": " + n + " is not a number or numeric string");
     }
