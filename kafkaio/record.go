@@ -18,10 +18,13 @@ type InRecord struct {
 	Topic     string
 	Partition int32
 	Offset    int64
-	Timestamp time.Time
-	Key       []byte
-	Value     []byte
-	Headers   []Header
+	// LeaderEpoch is the partition leader's epoch when the record was
+	// written; a commit of the offset after it carries it.
+	LeaderEpoch int32
+	Timestamp   time.Time
+	Key         []byte
+	Value       []byte
+	Headers     []Header
 }
 
 // OutRecord is a record to produce inside the current transaction.
@@ -38,13 +41,14 @@ type OutRecord struct {
 
 func fromKgo(r *kgo.Record) InRecord {
 	return InRecord{
-		Topic:     r.Topic,
-		Partition: r.Partition,
-		Offset:    r.Offset,
-		Timestamp: r.Timestamp,
-		Key:       r.Key,
-		Value:     r.Value,
-		Headers:   r.Headers,
+		Topic:       r.Topic,
+		Partition:   r.Partition,
+		Offset:      r.Offset,
+		LeaderEpoch: r.LeaderEpoch,
+		Timestamp:   r.Timestamp,
+		Key:         r.Key,
+		Value:       r.Value,
+		Headers:     r.Headers,
 	}
 }
 

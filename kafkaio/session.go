@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // SessionConfig configures one transactional group member.
@@ -116,6 +117,11 @@ type Session struct {
 	// the last End (loop goroutine only). See settleRevoke.
 	revokedSinceEnd atomic.Bool
 	polledSinceEnd  bool
+	// inTxn is set from Begin to End; polledAhead reports records polled
+	// while a transaction was open: they belong to the window after it,
+	// which the caller holds once it commits (loop goroutine only).
+	inTxn       bool
+	polledAhead bool
 	// producerReady is set once InitProducer succeeded (loop goroutine).
 	producerReady bool
 
@@ -259,9 +265,11 @@ func (s *Session) InitProducer(ctx context.Context) error {
 
 // Poll fetches at most max records and hands each to fn, in partition
 // order. ctx bounds the wait for records; a ctx that ends is not an error.
-// It returns the fetch errors other than ctx's end, joined.
+// It returns the fetch errors other than ctx's end, joined. Records
+// polled while a transaction is open (between Begin and End) are the next
+// window's: End commits them only when given no offsets.
 func (s *Session) Poll(ctx context.Context, max int, fn func(InRecord)) error {
-	if !s.polledSinceEnd && s.revokedSinceEnd.Load() {
+	if !s.inTxn && !s.polledSinceEnd && s.revokedSinceEnd.Load() {
 		if err := s.settleRevoke(ctx); err != nil {
 			return err
 		}
@@ -283,6 +291,7 @@ func (s *Session) Poll(ctx context.Context, max int, fn func(InRecord)) error {
 		}
 		if len(p.Records) > 0 {
 			s.polledSinceEnd = true
+			s.polledAhead = s.polledAhead || s.inTxn
 		}
 		for _, r := range p.Records {
 			fn(fromKgo(r))
@@ -312,7 +321,11 @@ func (s *Session) Begin() error {
 	clear(s.sent)
 	s.sent, s.origins, s.failed = s.sent[:0], s.origins[:0], s.failed[:0]
 	s.mu.Unlock()
-	return s.gts.Begin()
+	if err := s.gts.Begin(); err != nil {
+		return err
+	}
+	s.inTxn = true
+	return nil
 }
 
 // Produce buffers a record in the open transaction. Delivery errors are
@@ -420,17 +433,33 @@ func IsSizeRefusal(err error) bool {
 }
 
 // End flushes the transaction's records and commits it together with the
-// offsets of every record polled since Begin, or aborts it. ctx bounds the
-// flush and the commit and is only cancelled on shutdown. committed=false
-// with a nil error means the transaction was aborted because the group
+// consumed offsets, or aborts it. The offsets are through's, when it is
+// not nil: records polled after through's (for the next window, while
+// this transaction was open) stay uncommitted. With through nil they are
+// those of every record polled since the last End. ctx bounds the flush
+// and the commit and is only cancelled on shutdown. committed=false with
+// a nil error means the transaction was aborted because the group
 // rebalanced (or commit was false): the consumer has been rewound to the
-// last committed offsets and processing can simply continue.
-func (s *Session) End(ctx context.Context, commit bool) (committed bool, err error) {
+// last committed offsets, records polled ahead are read again, and
+// processing can simply continue. End must not run concurrently with
+// Poll, Begin or Produce.
+func (s *Session) End(ctx context.Context, commit bool, through map[int32]NextOffset) (committed bool, err error) {
 	// Cleared before franz-go clears its own mark: a revoke from here on
 	// is seen by the next window (as a mark franz-go may have cleared
 	// already, which costs one needless settleRevoke).
 	s.revokedSinceEnd.Store(false)
-	s.polledSinceEnd = false
+	ahead := s.polledAhead
+	s.polledSinceEnd, s.polledAhead, s.inTxn = false, false, false
+	defer func() {
+		// The records polled ahead are the caller's next window once
+		// this one committed; after an abort they are read again.
+		s.polledSinceEnd = ahead && committed
+	}()
+	if commit && through != nil {
+		ctx = kgo.PreTxnCommitFnContext(ctx, func(req *kmsg.TxnOffsetCommitRequest) error {
+			return restrictCommit(req, s.input, through)
+		})
+	}
 	try := kgo.TransactionEndTry(commit)
 	if commit {
 		// Flush first so a delivery error turns the commit into an abort

@@ -54,6 +54,13 @@ func (a *assignments) take() (revoked, owned []int32, changes int) {
 	return revoked, owned, changes
 }
 
+// changed reports changes not yet taken.
+func (a *assignments) changed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.changes > 0 || len(a.revoked) > 0
+}
+
 func (a *assignments) reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -55,6 +55,10 @@ type Config struct {
 
 	WindowMaxEvents int
 	WindowMaxWait   time.Duration
+	// SequentialWindows collects each window only once the previous one
+	// committed. By default a window's transaction is ended while the
+	// records fetched meanwhile are processed as the next window.
+	SequentialWindows bool
 	// WindowMaxBytes bounds the input bytes held by an open window.
 	WindowMaxBytes int
 	// FetchMaxBytes bounds one fetch's buffered bytes.

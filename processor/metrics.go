@@ -21,6 +21,7 @@ type metrics struct {
 	concurrentTxn prometheus.Counter
 	endToEnd      prometheus.Histogram
 	windowEvents  prometheus.Histogram
+	overlapped    prometheus.Counter
 	buffered      prometheus.Gauge
 	bufferedBytes prometheus.Gauge
 	lag           *prometheus.GaugeVec
@@ -98,6 +99,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		windowEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "eventproc_window_records", Help: "Input records per committed window.", Buckets: prometheus.ExponentialBuckets(1, 4, 9),
 		}),
+		overlapped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "eventproc_windows_overlapped_total", Help: "Windows processed while the previous window's transaction was ending (committed or not).",
+		}),
 		buffered: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "eventproc_buffered_events", Help: "Input records held in the open window.",
 		}),
@@ -142,7 +146,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 	}
 	all := []prometheus.Collector{m.consumed, m.published, m.deadLettered, m.transactions, m.retries, m.stageSeconds, m.commitSeconds, m.concurrentTxn,
-		m.endToEnd, m.windowEvents, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs,
+		m.endToEnd, m.windowEvents, m.overlapped, m.buffered, m.bufferedBytes, m.lag, m.rebalances, m.partitions, m.restoreSecs, m.restoreRecs,
 		m.rulesChanged, m.rulesInfo, m.truncated, m.keyMismatch, m.role, m.standbyParts, m.standbyRecs}
 	for i, c := range all {
 		if err := reg.Register(c); err != nil {

@@ -33,9 +33,9 @@ func newMisrouting(clock func() time.Time) misrouting {
 }
 
 // observe counts and reports a committed window's misrouted records.
-func (mr *misrouting) observe(r *runner) {
+func (mr *misrouting) observe(r *runner, w *openWindow) {
 	now := mr.clock()
-	p := r.pipe
+	p := w.pipe
 	for part, n := range p.keyMismatch {
 		if n == 0 {
 			continue
@@ -49,7 +49,7 @@ func (mr *misrouting) observe(r *runner) {
 	}
 	for i := range p.items {
 		it := &p.items[i]
-		part := r.recs[it.rec].Partition
+		part := w.recs[it.rec].Partition
 		first, ok := mr.seen[string(it.ev.SourceID)]
 		if !ok {
 			if len(mr.seen) >= maxTrackedSources {

@@ -31,7 +31,7 @@ func Passthrough(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	r, err := newLoop(cfg, copyWindow{topic: cfg.OutputTopic})
+	r, err := newLoop(cfg, copyWindow{topic: cfg.OutputTopic}, copyWindow{topic: cfg.OutputTopic})
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,15 @@ type pipeline struct {
 	// counter among the partitions' checkpoints).
 	global     bool
 	globalLast ordering.PublishCounter
+	// globalAfter is the stream's last sequence after this pipeline's
+	// window: the next window's globalLast while this one is uncommitted.
+	globalAfter ordering.PublishCounter
+
+	// under is the pipeline whose window was published before this one's
+	// and is not committed yet (set by the runner before each window, nil
+	// when the previous window committed): its changes lie between the
+	// committed state and this window's.
+	under *pipeline
 
 	// dlqLimit is the DLQ's max.message.bytes, which truncated dead
 	// letters fill; truncated counts them in the current window.
@@ -98,26 +107,44 @@ type deadLetter struct {
 }
 
 // windowPartition is a window's uncommitted view of one partition's state:
-// the committed state plus what this window changed. It is folded into the
+// the committed state, then what the previous, still uncommitted window
+// changed (under), then what this window changed. It is folded into the
 // committed state only when the window's transaction commits, so an
-// aborted window leaves no trace.
+// aborted window leaves no trace; the window after an aborted one is
+// discarded with it.
 type windowPartition struct {
 	base       *partitionState
+	under      *windowPartition
 	changed    map[string]*enrich.SourceState
 	publish    ordering.PublishCounter
 	nextOffset int64
 }
 
 // source returns the window's copy of a source's state, creating it from
-// the committed state on first use. Only that first use allocates.
+// the uncommitted or else the committed state on first use. Only that
+// first use allocates.
 func (wp *windowPartition) source(id []byte) *enrich.SourceState {
 	if st, ok := wp.changed[string(id)]; ok {
 		return st
 	}
 	st := new(enrich.SourceState)
-	*st = wp.base.sources[string(id)]
+	if u, ok := wp.under.lookup(id); ok {
+		*st = *u
+	} else {
+		*st = wp.base.sources[string(id)]
+	}
 	wp.changed[string(id)] = st
 	return st
+}
+
+// lookup returns the window's state of a source, if the window changed
+// it. A nil windowPartition changed nothing.
+func (wp *windowPartition) lookup(id []byte) (*enrich.SourceState, bool) {
+	if wp == nil {
+		return nil, false
+	}
+	st, ok := wp.changed[string(id)]
+	return st, ok
 }
 
 // windowResult is what processing a window produced.
@@ -315,6 +342,11 @@ func (p *pipeline) partition(part int32, state func(int32) *partitionState) *win
 	if !ok {
 		base := state(part)
 		wp = &windowPartition{base: base, changed: make(map[string]*enrich.SourceState), publish: base.publish, nextOffset: base.nextOffset}
+		if p.under != nil {
+			if u := p.under.parts[part]; u != nil {
+				wp.under, wp.publish, wp.nextOffset = u, u.publish, u.nextOffset
+			}
+		}
 		p.parts[part] = wp
 	}
 	return wp
@@ -344,6 +376,7 @@ func (p *pipeline) mergeOrder(recs []kafkaio.InRecord) {
 		for _, wp := range p.parts {
 			wp.publish = c
 		}
+		p.globalAfter = c
 		return
 	}
 	for _, i := range p.order {

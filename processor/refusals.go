@@ -50,10 +50,10 @@ func (r *runner) refusedLookup(partition int32, offset int64) (refusedInput, boo
 // inputs — the following windows shrink by half until one does. It
 // reports false when the refusal cannot be cured this way (a changelog
 // record, a dead letter refused even when empty).
-func (r *runner) handleRefused(windowID string, re *kafkaio.RefusedError) bool {
+func (r *runner) handleRefused(w *openWindow, re *kafkaio.RefusedError) bool {
 	origins := map[int32]kafkaio.Refusal{}
 	for _, f := range re.Refusals {
-		if f.Input < 0 || int(f.Input) >= len(r.recs) {
+		if f.Input < 0 || int(f.Input) >= len(w.recs) {
 			return false // not from one input record (state changelog)
 		}
 		if _, seen := origins[f.Input]; !seen {
@@ -72,8 +72,8 @@ func (r *runner) handleRefused(windowID string, re *kafkaio.RefusedError) bool {
 			}
 		}
 		if len(alone) == 0 {
-			r.probeLimit = max(1, len(r.recs)/2)
-			r.log.Warn("broker refused a batch of records from several inputs; halving windows to find the one", "window", windowID, "records", len(r.recs), "next_window_max", r.probeLimit, "err", re)
+			r.probeLimit = max(1, len(w.recs)/2)
+			r.log.Warn("broker refused a batch of records from several inputs; halving windows to find the one", "window", w.id, "records", len(w.recs), "next_window_max", r.probeLimit, "err", re)
 			return true
 		}
 		for i := range origins {
@@ -83,7 +83,7 @@ func (r *runner) handleRefused(windowID string, re *kafkaio.RefusedError) bool {
 		}
 	}
 	for i, f := range origins {
-		in := &r.recs[i]
+		in := &w.recs[i]
 		pos := inputPosition{in.Partition, in.Offset}
 		ri, known := r.refused[pos]
 		switch {
@@ -100,7 +100,7 @@ func (r *runner) handleRefused(windowID string, re *kafkaio.RefusedError) bool {
 		}
 		r.refused[pos] = ri
 		r.log.Warn("broker refused a record; reprocessing the window with its input dead-lettered",
-			"window", windowID, "topic", f.Topic, "partition", in.Partition, "offset", in.Offset, "bytes", f.Size,
+			"window", w.id, "topic", f.Topic, "partition", in.Partition, "offset", in.Offset, "bytes", f.Size,
 			"reason", ri.reason.String(), "truncate_level", ri.truncate, "err", f.Err)
 	}
 	r.probeLimit = 0

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"time"
 
@@ -84,10 +83,9 @@ type runner struct {
 	cfg Config
 	log *slog.Logger
 	m   *metrics
-	// work is the per-window transformation; pipe is the same value when
-	// it is the processing pipeline (nil for Passthrough), which owns
-	// partition state, rules and dead letters.
-	work windowWork
+	// pipe is the first slot's processing pipeline (nil for
+	// Passthrough), whose settings (rules, dead-letter limit) both slots'
+	// pipelines share.
 	pipe *pipeline
 
 	sess   *kafkaio.Session
@@ -106,8 +104,10 @@ type runner struct {
 	placed   []int32
 	placedAt time.Time
 
-	recs     []kafkaio.InRecord
-	recBytes int
+	// slots are the two windows a member holds at most: one whose
+	// transaction is open (inflight, or nil) and the next.
+	slots    [2]openWindow
+	inflight *openWindow
 	// collectEnd is when the previous window stopped collecting: records
 	// that were already buffered when the next window began arrived after it.
 	collectEnd time.Time
@@ -132,41 +132,47 @@ type runner struct {
 
 func newRunner(cfg Config) (*runner, error) {
 	t := topics{Input: cfg.InputTopic, Output: cfg.OutputTopic, DLQ: cfg.DLQTopic, Changelog: cfg.ChangelogTopic()}
-	pipe, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
-	if err != nil {
-		return nil, err
-	}
 	stages, err := cfg.effectiveRules().Stages()
 	if err != nil {
 		return nil, fmt.Errorf("--rules: %w", err)
 	}
-	pipe.useRules(stages)
-	pipe.setGroup(cfg.Group)
-	pipe.global = cfg.Ordering == OrderingGlobal
-	r, err := newLoop(cfg, pipe)
+	var pipes [2]*pipeline
+	for i := range pipes {
+		pipe, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
+		if err != nil {
+			return nil, err
+		}
+		pipe.useRules(stages)
+		pipe.setGroup(cfg.Group)
+		pipe.global = cfg.Ordering == OrderingGlobal
+		pipes[i] = pipe
+	}
+	r, err := newLoop(cfg, pipes[0], pipes[1])
 	if err != nil {
 		return nil, err
 	}
-	r.pipe = pipe
+	r.pipe = pipes[0]
 	r.m.rulesInfo.WithLabelValues(stages.Version).Set(1)
 	cfg.Logger.Info("classification rules", "rules_version", stages.Version, "default", stages.Rules.IsDefault())
-	for i := range pipe.decoders {
-		pipe.decoders[i].refused = r.refusedLookup
+	for _, pipe := range pipes {
+		for i := range pipe.decoders {
+			pipe.decoders[i].refused = r.refusedLookup
+		}
 	}
 	return r, nil
 }
 
-// newLoop returns a runner whose windows are transformed by work.
-func newLoop(cfg Config, work windowWork) (*runner, error) {
+// newLoop returns a runner whose windows are transformed by first and
+// second in turn (see runner.slots).
+func newLoop(cfg Config, first, second windowWork) (*runner, error) {
 	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	return &runner{
+	r := &runner{
 		cfg:     cfg,
 		log:     cfg.Logger.With("group", cfg.Group, "instance", cfg.InstanceID),
 		m:       m,
-		work:    work,
 		refused: make(map[inputPosition]refusedInput),
 		states:  make(map[int32]*partitionState),
 		warm:    make(map[int32]*warmPartition),
@@ -175,7 +181,12 @@ func newLoop(cfg Config, work windowWork) (*runner, error) {
 		// unique across instances (instance id) and restarts (start time).
 		windowBase: cfg.Group + "-" + cfg.InstanceID + "-" + strconv.FormatInt(cfg.Clock().UnixMilli(), 36) + "-",
 		misrouting: newMisrouting(cfg.Clock),
-	}, nil
+	}
+	for i, work := range []windowWork{first, second} {
+		r.slots[i].work = work
+		r.slots[i].pipe, _ = work.(*pipeline)
+	}
+	return r, nil
 }
 
 // stateful reports whether windows carry partition state, restored from
@@ -205,8 +216,10 @@ func (r *runner) ensureTopics(ctx context.Context) error {
 	}
 	r.limits = lay.Limits
 	r.inputPartitions = lay.Partitions
-	if r.pipe != nil {
-		r.pipe.dlqLimit = lay.Limits.DLQ
+	for i := range r.slots {
+		if p := r.slots[i].pipe; p != nil {
+			p.dlqLimit = lay.Limits.DLQ
+		}
 	}
 	for _, w := range lay.Warnings {
 		r.log.Warn(w)
@@ -284,6 +297,7 @@ func (r *runner) closeSession(ctx context.Context, leave bool) {
 		}
 		r.sess = nil
 	}
+	r.inflight = nil // its transaction was aborted, or is by the next session
 	clear(r.states)
 	r.assign.reset()
 	r.m.partitions.Set(0)
@@ -321,7 +335,6 @@ func (r *runner) loop(ctx context.Context) error {
 			continue
 		}
 		if err == nil {
-			r.failures, r.lastErr = 0, nil
 			if stop {
 				r.log.Info("shut down cleanly: open window handled, leaving the group")
 				return nil
@@ -368,76 +381,6 @@ func (r *runner) loop(ctx context.Context) error {
 
 // errCrashed ends Run when a test simulates a crash.
 var errCrashed = errors.New("simulated crash")
-
-// window collects one window, processes it and ends its transaction.
-// stop reports that ctx ended and the loop should return.
-func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
-	if err := r.sess.InitProducer(hard); err != nil {
-		if ctx.Err() != nil {
-			return true, nil
-		}
-		return false, err
-	}
-	r.recs, r.recBytes = r.recs[:0], 0
-	r.m.buffered.Set(0)
-	r.m.bufferedBytes.Set(0)
-	var deadline time.Time
-	limit := r.cfg.WindowMaxEvents
-	if r.probeLimit > 0 {
-		limit = min(limit, r.probeLimit)
-	}
-	for len(r.recs) < limit && r.recBytes < r.cfg.WindowMaxBytes {
-		if len(r.recs) == 0 {
-			if err := r.betweenWindows(hard); err != nil {
-				return false, err
-			}
-			if ctx.Err() != nil {
-				return true, nil
-			}
-		}
-		wait, closed := windowPollWait(deadline, r.cfg.Clock())
-		if closed {
-			break
-		}
-		pollStart := r.cfg.Clock()
-		pctx, cancel := context.WithTimeout(ctx, wait)
-		perr := r.sess.Poll(pctx, limit-len(r.recs), r.collect)
-		cancel()
-		if perr != nil {
-			if kafkaio.IsFatal(perr) || errors.Is(perr, kafkaio.ErrClientClosed) {
-				return false, perr
-			}
-			r.log.Warn("fetch error; franz-go retries it", "err", perr)
-		}
-		if len(r.recs) > 0 && deadline.IsZero() {
-			deadline = r.windowStart(pollStart).Add(r.cfg.WindowMaxWait)
-		}
-		r.m.buffered.Set(float64(len(r.recs)))
-		r.m.bufferedBytes.Set(float64(r.recBytes))
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if len(r.recs) == 0 {
-		return ctx.Err() != nil, nil
-	}
-	r.collectEnd = r.cfg.Clock()
-	if err := r.publish(hard); err != nil {
-		return false, err
-	}
-	return ctx.Err() != nil, nil
-}
-
-// windowStart is when the window's --window-max-wait starts to count (see
-// windowStartAt).
-func (r *runner) windowStart(pollStart time.Time) time.Time {
-	return windowStartAt(pollStart, r.cfg.Clock(), r.collectEnd)
-}
-
-func (r *runner) collect(rec kafkaio.InRecord) {
-	r.recs = append(r.recs, rec)
-	r.recBytes += len(rec.Value)
-}
 
 // betweenWindows applies assignment changes: revoked partitions' state is
 // dropped (the next owner restores it), and owned partitions whose
@@ -507,105 +450,4 @@ func (r *runner) setReady(ok bool, reason string) {
 		ok = false
 	}
 	r.cfg.Health.set(ok, reason)
-}
-
-// publish restores any partition the window needs, processes the window
-// and publishes it as one transaction.
-func (r *runner) publish(ctx context.Context) error {
-	var missing []int32
-	for i := range r.recs {
-		if p := r.recs[i].Partition; r.stateful() && r.states[p] == nil && !slices.Contains(missing, p) {
-			missing = append(missing, p)
-		}
-	}
-	if r.global() && r.stateful() {
-		// The stream's counter is the highest of all partitions'
-		// checkpoints: every partition must be owned and restored.
-		owned := r.assign.current()
-		if len(owned) < int(r.inputPartitions) {
-			return &partialOwnershipError{owned: len(owned), partitions: int(r.inputPartitions)}
-		}
-		for _, p := range owned {
-			if r.states[p] == nil && !slices.Contains(missing, p) {
-				missing = append(missing, p)
-			}
-		}
-	}
-	if len(missing) > 0 {
-		if _, err := r.restoreAll(ctx, missing, true); err != nil {
-			return err
-		}
-	}
-	r.windowSeq++
-	windowID := r.windowBase + fmt.Sprintf("%012d", r.windowSeq)
-	if r.global() && r.stateful() {
-		r.pipe.globalLast = r.globalLast()
-	}
-	if err := r.sess.Begin(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	// Records are produced as the pipeline encodes them: franz-go batches,
-	// compresses and sends on its own goroutines meanwhile.
-	res := r.work.process(r.recs, r.stateOf, windowID, func(o kafkaio.OutRecord) { r.sess.Produce(ctx, o) })
-	start := r.cfg.Clock()
-	if r.cfg.crashBeforeEnd != nil && r.cfg.crashBeforeEnd(r.windowSeq) {
-		return errCrashed
-	}
-	committed, err := r.sess.End(ctx, true)
-	commitTook := r.cfg.Clock().Sub(start)
-	if err != nil {
-		if re := (*kafkaio.RefusedError)(nil); errors.As(err, &re) && r.stateful() && r.handleRefused(windowID, re) {
-			return errRefusedRetry
-		}
-		return fmt.Errorf("end transaction of window %s: %w", windowID, err)
-	}
-	if !committed {
-		// A rebalance revoked partitions mid-window; franz-go rewound to
-		// the committed offsets and the window's state changes are
-		// discarded with the pipeline's overlay.
-		r.m.transactions.WithLabelValues(outcomeAborted).Inc()
-		r.log.Info("window aborted by a rebalance; its records will be reprocessed", "window", windowID, "records", len(r.recs))
-		return nil
-	}
-	r.m.commitSeconds.Observe(commitTook.Seconds())
-	r.work.commit()
-	r.forgetRefused()
-	r.probeLimit = 0
-	r.observe(&res, start)
-	if r.stateful() {
-		r.misrouting.observe(r)
-	}
-	r.notifyCommit(len(r.recs), &res)
-	return nil
-}
-
-func (r *runner) stateOf(p int32) *partitionState { return r.states[p] }
-
-func (r *runner) observe(res *windowResult, publishStart time.Time) {
-	now := r.cfg.Clock()
-	m := r.m
-	m.transactions.WithLabelValues(outcomeCommitted).Inc()
-	m.consumed.Add(float64(len(r.recs)))
-	m.published.Add(float64(res.accepted))
-	for reason, n := range res.rejected {
-		if n > 0 {
-			m.deadLettered.WithLabelValues(event.Reason(reason).String()).Add(float64(n))
-		}
-	}
-	m.truncated.Add(float64(res.truncated))
-	m.windowEvents.Observe(float64(len(r.recs)))
-	m.stageSeconds.WithLabelValues(stageIntake).Observe(res.intake.Seconds())
-	m.stageSeconds.WithLabelValues(stageClassify).Observe(res.classify.Seconds())
-	m.stageSeconds.WithLabelValues(stageEnrich).Observe(res.enrich.Seconds())
-	m.stageSeconds.WithLabelValues(stageOrder).Observe(res.order.Seconds())
-	m.stageSeconds.WithLabelValues(stageEncode).Observe(res.encode.Seconds())
-	m.stageSeconds.WithLabelValues(stagePublish).Observe(now.Sub(publishStart).Seconds())
-	for i := range r.recs {
-		m.endToEnd.Observe(now.Sub(r.recs[i].Timestamp).Seconds())
-	}
-	for p, hw := range r.sess.HighWatermarks() {
-		if st := r.states[p]; st != nil && st.nextOffset >= 0 {
-			m.lag.WithLabelValues(strconv.Itoa(int(p))).Set(float64(max(0, hw-st.nextOffset)))
-		}
-	}
 }

@@ -45,3 +45,31 @@ func metricSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("metric %s not registered", name)
 	return 0
 }
+
+// TestRunPipelinedAndSequentialWindowsAgree drains one backlog in small
+// windows twice, once with each window's transaction ending while the
+// next window is processed (the default) and once with sequential
+// windows: both publish every record exactly once, as a replay of the
+// input does, and only the default overlaps windows.
+func TestRunPipelinedAndSequentialWindowsAgree(t *testing.T) {
+	for _, sequential := range []bool{false, true} {
+		h := newHarness(t, 3)
+		h.produce(4000)
+		m := h.start("a", smallWindows, func(c *Config) { c.SequentialWindows = sequential })
+		s := h.awaitAll(60 * time.Second)
+		h.assertExactlyOnce(s)
+		h.assertMatchesReplay(s)
+		if err := m.stop(t); err != nil {
+			t.Fatalf("sequential=%v: Run: %v", sequential, err)
+		}
+		overlapped := metricSum(t, m.reg, "eventproc_windows_overlapped_total")
+		committed := metricSum(t, m.reg, "eventproc_transactions_total")
+		t.Logf("sequential=%v: %v windows, %v overlapped", sequential, committed, overlapped)
+		switch {
+		case sequential && overlapped != 0:
+			t.Fatalf("sequential windows: %v overlapped", overlapped)
+		case !sequential && overlapped == 0:
+			t.Fatalf("a 4000-record backlog in windows of 200 overlapped no window (%v transactions)", committed)
+		}
+	}
+}

@@ -43,6 +43,7 @@ func benchCommand() *cli.Command {
 			&cli.Float64Flag{Name: flagLatencyLoad, Value: 0.5, Usage: "peak mode: offer this fraction of eventproc's measured peak for the latency phase (0 skips it), 0..1", EnvVars: envVars(flagLatencyLoad)},
 			&cli.IntFlag{Name: flagWindowMaxEvents, Value: processor.DefaultWindowMaxEvents, Usage: "close a window (one transaction) after this many records; both systems", EnvVars: envVars(flagWindowMaxEvents)},
 			&cli.DurationFlag{Name: flagWindowMaxWait, Value: processor.DefaultWindowMaxWait, Usage: "close a window this long after its first record; both systems", EnvVars: envVars(flagWindowMaxWait)},
+			&cli.BoolFlag{Name: flagSequentialWindows, Usage: "both systems collect each window only once the previous one committed (see run --sequential-windows)", EnvVars: envVars(flagSequentialWindows)},
 			&cli.Uint64Flag{Name: flagSeed, Value: 1, Usage: "generator seed", EnvVars: envVars(flagSeed)},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print one JSON object instead of the text report", EnvVars: envVars(flagJSON)},
 			&cli.StringFlag{Name: flagCPUProfile, TakesFile: true, Usage: "write a pprof CPU profile of the whole run (all phases, broker included) to this file", EnvVars: envVars(flagCPUProfile)},
@@ -54,16 +55,17 @@ func benchCommand() *cli.Command {
 
 func benchConfigFrom(c *cli.Context) (bench.Config, error) {
 	cfg := bench.Config{
-		Client:          clientConfigFrom(c),
-		Embedded:        !c.IsSet(flagBrokers),
-		Events:          c.Int64(flagEvents),
-		Partitions:      int32(c.Int(flagPartitions)),
-		Rate:            c.Float64(flagRate),
-		LatencyLoad:     c.Float64(flagLatencyLoad),
-		WindowMaxEvents: c.Int(flagWindowMaxEvents),
-		WindowMaxWait:   c.Duration(flagWindowMaxWait),
-		Gen:             gen.Config{Sources: c.Int(flagSources), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
-		SkipPassthrough: c.Bool(flagSkipPassthrough),
+		Client:            clientConfigFrom(c),
+		Embedded:          !c.IsSet(flagBrokers),
+		Events:            c.Int64(flagEvents),
+		Partitions:        int32(c.Int(flagPartitions)),
+		Rate:              c.Float64(flagRate),
+		LatencyLoad:       c.Float64(flagLatencyLoad),
+		WindowMaxEvents:   c.Int(flagWindowMaxEvents),
+		WindowMaxWait:     c.Duration(flagWindowMaxWait),
+		SequentialWindows: c.Bool(flagSequentialWindows),
+		Gen:               gen.Config{Sources: c.Int(flagSources), MalformedRatio: c.Float64(flagMalformedRatio), Seed: c.Uint64(flagSeed)},
+		SkipPassthrough:   c.Bool(flagSkipPassthrough),
 	}
 	if n := c.Int(flagPartitions); n > math.MaxInt32 {
 		return cfg, usageErrorf("--%s %d: need at least 1", flagPartitions, n)

@@ -30,6 +30,7 @@ const (
 	flagWindowMaxEvents    = "window-max-events"
 	flagWindowMaxWait      = "window-max-wait"
 	flagWindowMaxBytes     = "window-max-bytes"
+	flagSequentialWindows  = "sequential-windows"
 	flagTransactionTimeout = "transaction-timeout"
 	flagSessionTimeout     = "session-timeout"
 	flagShutdownTimeout    = "shutdown-timeout"
@@ -129,6 +130,8 @@ func runFlags() []cli.Flag {
 			Usage: "close a window this long after its first record arrived", EnvVars: envVars(flagWindowMaxWait)},
 		&cli.IntFlag{Name: flagWindowMaxBytes, Value: processor.DefaultWindowMaxBytes, Category: categoryWindows,
 			Usage: "close a window once its input values reach this many bytes (bounds memory)", EnvVars: envVars(flagWindowMaxBytes)},
+		&cli.BoolFlag{Name: flagSequentialWindows, Category: categoryWindows,
+			Usage: "collect each window only once the previous one committed, instead of processing the records fetched meanwhile while its transaction ends (slower; same output)", EnvVars: envVars(flagSequentialWindows)},
 		&cli.DurationFlag{Name: flagTransactionTimeout, Value: processor.DefaultTransactionTimeout, Category: categoryWindows,
 			Usage: "Kafka transaction timeout: how long a member that died mid-window can block read_committed readers", EnvVars: envVars(flagTransactionTimeout)},
 		&cli.DurationFlag{Name: flagSessionTimeout, Value: processor.DefaultSessionTimeout, Category: categoryWindows,
@@ -176,6 +179,7 @@ func processorConfig(c *cli.Context) (processor.Config, error) {
 		WindowMaxEvents:    c.Int(flagWindowMaxEvents),
 		WindowMaxWait:      c.Duration(flagWindowMaxWait),
 		WindowMaxBytes:     c.Int(flagWindowMaxBytes),
+		SequentialWindows:  c.Bool(flagSequentialWindows),
 		TransactionTimeout: c.Duration(flagTransactionTimeout),
 		SessionTimeout:     c.Duration(flagSessionTimeout),
 		ShutdownTimeout:    c.Duration(flagShutdownTimeout),

@@ -32,7 +32,9 @@ type Config struct {
 	// WindowMaxEvents and WindowMaxWait are both systems' window settings.
 	WindowMaxEvents int
 	WindowMaxWait   time.Duration
-	Gen             gen.Config
+	// SequentialWindows runs both systems with sequential windows.
+	SequentialWindows bool
+	Gen               gen.Config
 	// SkipPassthrough measures eventproc only.
 	SkipPassthrough bool
 	Logger          *slog.Logger
@@ -104,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	defer env.close()
 	rep := Report{
 		Mode: ModePeak, Broker: env.brokerName(), Events: cfg.Events, Partitions: int(cfg.Partitions),
-		WindowMaxEvents: cfg.WindowMaxEvents, WindowMaxWaitMS: Millis(cfg.WindowMaxWait), MalformedRatio: cfg.Gen.MalformedRatio,
+		WindowMaxEvents: cfg.WindowMaxEvents, WindowMaxWaitMS: Millis(cfg.WindowMaxWait), SequentialWindows: cfg.SequentialWindows, MalformedRatio: cfg.Gen.MalformedRatio,
 	}
 	if cfg.Rate > 0 {
 		rep.Mode = ModeRate

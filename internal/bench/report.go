@@ -32,7 +32,10 @@ type Report struct {
 	Partitions      int     `json:"partitions"`
 	WindowMaxEvents int     `json:"window_max_events"`
 	WindowMaxWaitMS float64 `json:"window_max_wait_ms"`
-	MalformedRatio  float64 `json:"malformed_ratio"`
+	// SequentialWindows: each window was collected only once the
+	// previous one committed (otherwise windows overlap).
+	SequentialWindows bool    `json:"sequential_windows"`
+	MalformedRatio    float64 `json:"malformed_ratio"`
 
 	// EventsPerSec is eventproc's throughput: events over the time from
 	// its first fetched batch to the commit of the last event.
@@ -115,8 +118,12 @@ func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisec
 // WriteText writes the report for a person.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "eventproc bench: %s mode, broker %s, %d events, %d partitions, windows of %d events / %s, %.1f%% malformed\n\n",
-		r.Mode, r.Broker, r.Events, r.Partitions, r.WindowMaxEvents, time.Duration(r.WindowMaxWaitMS*float64(time.Millisecond)), 100*r.MalformedRatio)
+	windows := "overlapping"
+	if r.SequentialWindows {
+		windows = "sequential"
+	}
+	fmt.Fprintf(&b, "eventproc bench: %s mode, broker %s, %d events, %d partitions, %s windows of %d events / %s, %.1f%% malformed\n\n",
+		r.Mode, r.Broker, r.Events, r.Partitions, windows, r.WindowMaxEvents, time.Duration(r.WindowMaxWaitMS*float64(time.Millisecond)), 100*r.MalformedRatio)
 	fmt.Fprintf(&b, "%-26s %9s %12s %10s %9s %9s %9s %9s %9s\n", "phase", "offered/s", "events", "seconds", "events/s", "p50 ms", "p99 ms", "max ms", "RSS MB")
 	for _, p := range r.Phases {
 		offered := "backlog"

@@ -307,7 +307,7 @@ func (e *benchEnv) measureLoop(ctx context.Context, r *benchRound, name, input s
 	cfg := processor.Config{
 		Client: e.client, InputTopic: input, OutputTopic: out, DLQTopic: dlq,
 		Group: r.group(strings.ReplaceAll(name, " ", "-")), InstanceID: "bench", CreateTopics: true,
-		WindowMaxEvents: e.cfg.WindowMaxEvents, WindowMaxWait: e.cfg.WindowMaxWait,
+		WindowMaxEvents: e.cfg.WindowMaxEvents, WindowMaxWait: e.cfg.WindowMaxWait, SequentialWindows: e.cfg.SequentialWindows,
 		Logger: e.log, Registerer: reg, Health: health, Hooks: []kgo.Hook{ff},
 	}.WithDefaults()
 	regs := Registries{reg}
