@@ -189,7 +189,7 @@ func copyInToOut(ctx context.Context, t *testing.T, b *Broker, group, in, out st
 			}
 			end, abortedOnce = kgo.TryAbort, true
 		}
-		committed, err := sess.End(ctx, end, nil)
+		committed, err := sess.End(ctx, end)
 		if err != nil {
 			t.Fatalf("end transaction: %v", err)
 		}
