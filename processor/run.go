@@ -28,13 +28,17 @@ const idlePoll = 250 * time.Millisecond
 // consecutive windows failed. It never skips a record: whatever was not
 // committed is processed again by whoever owns the partition next.
 //
-// One window's data path (runner.window, then runner.publish):
+// One window's data path (runner.window and runner.advance, window.go):
 //
 //	kafkaio.Session.Poll     collect input records until the window closes (windowPollWait)
 //	runner.restoreAll        state of newly owned partitions, from the changelog
 //	windowWork.process       the transformation: the pipeline (pipeline.go), emitting records
 //	kafkaio.Session.Produce  outputs, dead letters, changelog updates
-//	kafkaio.Session.End      one transaction with the consumed offsets
+//	kafkaio.Session.End      one transaction with the window's consumed offsets
+//
+// Windows overlap: while a window's transaction ends, the records fetched
+// meanwhile are processed as the next window, which is produced once the
+// first committed (dropped, and read again, if it aborted).
 func Run(ctx context.Context, cfg Config) error {
 	cfg = cfg.withRuntime()
 	if err := cfg.Validate(); err != nil {
