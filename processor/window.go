@@ -199,23 +199,33 @@ func (r *runner) restored(w *openWindow) bool {
 
 // pollAhead collects into w the records fetched already, up to a window,
 // without waiting for more: with a transaction open, the next window is
-// what arrived meanwhile.
+// what arrived meanwhile. It polls in chunks so that --window-max-bytes
+// holds as it does for a collected window.
 func (r *runner) pollAhead(ctx context.Context, w *openWindow) error {
-	limit := r.cfg.WindowMaxEvents
-	// A poll returns what is buffered before it waits; the wait is only
-	// there because a poll needs one.
-	pctx, cancel := context.WithTimeout(ctx, time.Millisecond)
-	defer cancel()
-	if err := r.sess.Poll(pctx, limit, w.collect); err != nil {
-		if kafkaio.IsFatal(err) || errors.Is(err, kafkaio.ErrClientClosed) {
-			return err
+	for len(w.recs) < r.cfg.WindowMaxEvents && w.bytes < r.cfg.WindowMaxBytes {
+		had, want := len(w.recs), min(pollAheadChunk, r.cfg.WindowMaxEvents-len(w.recs))
+		// A poll returns what is buffered before it waits; the wait is
+		// only there because a poll needs one.
+		pctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+		err := r.sess.Poll(pctx, want, w.collect)
+		cancel()
+		if err != nil {
+			if kafkaio.IsFatal(err) || errors.Is(err, kafkaio.ErrClientClosed) {
+				return err
+			}
+			r.log.Warn("fetch error; franz-go retries it", "err", err)
 		}
-		r.log.Warn("fetch error; franz-go retries it", "err", err)
+		if len(w.recs)-had < want {
+			break // nothing more is buffered
+		}
 	}
 	r.m.buffered.Set(float64(len(w.recs)))
 	r.m.bufferedBytes.Set(float64(w.bytes))
 	return nil
 }
+
+// pollAheadChunk is how many records pollAhead takes per poll.
+const pollAheadChunk = 1024
 
 // collectWindow collects records into w until the window closes: it is
 // full, its --window-max-wait passed, or ctx ended.
