@@ -58,7 +58,7 @@ func (a *assignments) take() (revoked, owned []int32, changes int) {
 func (a *assignments) changed() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.changes > 0 || len(a.revoked) > 0
+	return a.changes > 0 // a revoke counts as a change
 }
 
 func (a *assignments) reset() {

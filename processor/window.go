@@ -82,14 +82,19 @@ func (r *runner) window(ctx, hard context.Context) (stop bool, err error) {
 		}
 		return stop, err
 	}
+	return r.publish(ctx, hard, w)
+}
+
+// publish restores the state w needs, then processes w inside a new
+// transaction: franz-go batches, compresses and sends its records on its
+// own goroutines while the pipeline encodes them.
+func (r *runner) publish(ctx, hard context.Context, w *openWindow) (stop bool, err error) {
 	if err := r.restoreFor(hard, w); err != nil {
 		return false, err
 	}
 	if err := r.sess.Begin(); err != nil {
 		return false, fmt.Errorf("begin transaction: %w", err)
 	}
-	// franz-go batches, compresses and sends on its own goroutines
-	// while the pipeline encodes.
 	r.process(w, nil, func(o kafkaio.OutRecord) { r.sess.Produce(hard, o) })
 	return r.published(ctx, hard, w)
 }
@@ -131,19 +136,13 @@ func (r *runner) advance(ctx, hard context.Context) (stop bool, err error) {
 		return ctx.Err() != nil, nil
 	}
 	if !overlap {
-		if err := r.restoreFor(hard, w); err != nil {
-			return false, err
-		}
+		return r.publish(ctx, hard, w)
 	}
 	if err := r.sess.Begin(); err != nil {
 		return false, fmt.Errorf("begin transaction: %w", err)
 	}
-	if overlap {
-		for _, o := range w.held {
-			r.sess.Produce(hard, o)
-		}
-	} else {
-		r.process(w, nil, func(o kafkaio.OutRecord) { r.sess.Produce(hard, o) })
+	for _, o := range w.held {
+		r.sess.Produce(hard, o)
 	}
 	return r.published(ctx, hard, w)
 }
@@ -207,17 +206,27 @@ func (r *runner) pollAhead(ctx context.Context, w *openWindow) error {
 		// A poll returns what is buffered before it waits; the wait is
 		// only there because a poll needs one.
 		pctx, cancel := context.WithTimeout(ctx, time.Millisecond)
-		err := r.sess.Poll(pctx, want, w.collect)
+		err := r.poll(pctx, want, w)
 		cancel()
 		if err != nil {
-			if kafkaio.IsFatal(err) || errors.Is(err, kafkaio.ErrClientClosed) {
-				return err
-			}
-			r.log.Warn("fetch error; franz-go retries it", "err", err)
+			return err
 		}
 		if len(w.recs)-had < want {
 			break // nothing more is buffered
 		}
+	}
+	return nil
+}
+
+// poll collects up to max fetched records into w, waiting for them at
+// most until ctx ends. It returns only the errors that end the session;
+// other fetch errors are logged, and franz-go retries them.
+func (r *runner) poll(ctx context.Context, max int, w *openWindow) error {
+	if err := r.sess.Poll(ctx, max, w.collect); err != nil {
+		if kafkaio.IsFatal(err) || errors.Is(err, kafkaio.ErrClientClosed) {
+			return err
+		}
+		r.log.Warn("fetch error; franz-go retries it", "err", err)
 	}
 	r.m.buffered.Set(float64(len(w.recs)))
 	r.m.bufferedBytes.Set(float64(w.bytes))
@@ -252,19 +261,14 @@ func (r *runner) collectWindow(ctx, hard context.Context, w *openWindow) (stop b
 		}
 		pollStart := r.cfg.Clock()
 		pctx, cancel := context.WithTimeout(ctx, wait)
-		perr := r.sess.Poll(pctx, limit-len(w.recs), w.collect)
+		err := r.poll(pctx, limit-len(w.recs), w)
 		cancel()
-		if perr != nil {
-			if kafkaio.IsFatal(perr) || errors.Is(perr, kafkaio.ErrClientClosed) {
-				return false, perr
-			}
-			r.log.Warn("fetch error; franz-go retries it", "err", perr)
+		if err != nil {
+			return false, err
 		}
 		if len(w.recs) > 0 && deadline.IsZero() {
 			deadline = r.windowStart(pollStart).Add(r.cfg.WindowMaxWait)
 		}
-		r.m.buffered.Set(float64(len(w.recs)))
-		r.m.bufferedBytes.Set(float64(w.bytes))
 		if ctx.Err() != nil {
 			break
 		}
