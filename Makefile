@@ -25,12 +25,12 @@ demo: ## the whole job on the embedded broker
 	$(GO) run ./cmd/eventproc demo
 
 fuzz: ## bounded fuzzing of every decoder ($(FUZZTIME) each)
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./intake
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSourceState$$' -fuzztime $(FUZZTIME) ./enrich
-	$(GO) test -run '^$$' -fuzz '^FuzzAppendOutput$$' -fuzztime $(FUZZTIME) ./event
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodePublishCounter$$' -fuzztime $(FUZZTIME) ./ordering
-	$(GO) test -run '^$$' -fuzz '^FuzzKeyOf$$' -fuzztime $(FUZZTIME) ./ingest
-	$(GO) test -run '^$$' -fuzz '^FuzzSplitArray$$' -fuzztime $(FUZZTIME) ./ingest
+	GO=$(GO) scripts/fuzz-one.sh ./intake FuzzDecode $(FUZZTIME)
+	GO=$(GO) scripts/fuzz-one.sh ./enrich FuzzDecodeSourceState $(FUZZTIME)
+	GO=$(GO) scripts/fuzz-one.sh ./event FuzzAppendOutput $(FUZZTIME)
+	GO=$(GO) scripts/fuzz-one.sh ./ordering FuzzDecodePublishCounter $(FUZZTIME)
+	GO=$(GO) scripts/fuzz-one.sh ./ingest FuzzKeyOf $(FUZZTIME)
+	GO=$(GO) scripts/fuzz-one.sh ./ingest FuzzSplitArray $(FUZZTIME)
 
 kafka-up: ## real Apache Kafka 4.1 on 127.0.0.1:19092 (Java 17 + Maven, no Docker; first run fetches 43 MB of jars)
 	scripts/kafka-local.sh up
