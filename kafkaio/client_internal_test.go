@@ -38,3 +38,31 @@ func TestCompressionCodec(t *testing.T) {
 		t.Errorf("Options with zstd: %v", err)
 	}
 }
+
+// TestSessionFetchLimits checks the fetch limits a session gives its
+// client: FetchMaxBytes as set, an eighth of it per partition (at least
+// 64 KiB), and a read limit that still admits a batch larger than both
+// (a broker always returns at least one batch).
+func TestSessionFetchLimits(t *testing.T) {
+	for _, tt := range []struct {
+		fetch, part, read int32
+	}{
+		{2 << 20, 256 << 10, 64 << 20},
+		{256 << 10, 64 << 10, 64 << 20},
+		{64 << 20, 8 << 20, 128 << 20},
+	} {
+		s, err := NewSession(SessionConfig{
+			Client: ClientConfig{Brokers: []string{"127.0.0.1:1"}}, Group: "g", TransactionalID: "g-1",
+			InputTopic: "in", FetchMaxBytes: tt.fetch,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := s.gts.Client()
+		got := [3]int32{cl.OptValue(kgo.FetchMaxBytes).(int32), cl.OptValue(kgo.FetchMaxPartitionBytes).(int32), cl.OptValue(kgo.BrokerMaxReadBytes).(int32)}
+		if want := [3]int32{tt.fetch, tt.part, tt.read}; got != want {
+			t.Errorf("FetchMaxBytes %d: fetch, partition, read limits = %v, want %v", tt.fetch, got, want)
+		}
+		s.gts.Close()
+	}
+}

@@ -42,7 +42,11 @@ type SessionConfig struct {
 	TransactionTimeout time.Duration
 	// FetchMaxWait is kept short: a long fetch stalls rebalances.
 	FetchMaxWait time.Duration
-	// FetchMaxBytes bounds the bytes one fetch may buffer (backpressure).
+	// FetchMaxBytes bounds the bytes one fetch may buffer (backpressure);
+	// each partition may fill an eighth of it. The records of a buffered
+	// fetch live decompressed in memory until they are processed, so this
+	// (compressed) size, times the input's compression ratio, is what the
+	// client holds beyond the windows in flight.
 	FetchMaxBytes int32
 	// MaxBufferedRecords bounds records produced but not yet acknowledged.
 	MaxBufferedRecords int
@@ -191,7 +195,12 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		opts = append(opts, kgo.FetchMaxWait(cfg.FetchMaxWait))
 	}
 	if cfg.FetchMaxBytes > 0 {
-		opts = append(opts, kgo.FetchMaxBytes(cfg.FetchMaxBytes), kgo.BrokerMaxReadBytes(2*cfg.FetchMaxBytes))
+		// A broker returns at least one batch even when it is larger than
+		// the fetch limits: responses may exceed them, so the read limit
+		// stays generous.
+		opts = append(opts, kgo.FetchMaxBytes(cfg.FetchMaxBytes),
+			kgo.FetchMaxPartitionBytes(max(cfg.FetchMaxBytes/8, 64<<10)),
+			kgo.BrokerMaxReadBytes(max(2*cfg.FetchMaxBytes, 64<<20)))
 	}
 	if cfg.MaxBufferedRecords > 0 {
 		opts = append(opts, kgo.MaxBufferedRecords(cfg.MaxBufferedRecords))

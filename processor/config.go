@@ -108,10 +108,10 @@ type Config struct {
 
 // Defaults of the processor's settings (the run command's flag defaults).
 const (
-	DefaultWindowMaxEvents    = 10000
+	DefaultWindowMaxEvents    = 5000
 	DefaultWindowMaxWait      = 50 * time.Millisecond
 	DefaultWindowMaxBytes     = 32 << 20
-	DefaultFetchMaxBytes      = 16 << 20
+	DefaultFetchMaxBytes      = 2 << 20
 	DefaultTransactionTimeout = 10 * time.Second
 	DefaultSessionTimeout     = 45 * time.Second
 	DefaultShutdownTimeout    = 30 * time.Second
