@@ -66,6 +66,14 @@ type Report struct {
 	// processor, the passthrough, the load generator, the latency consumer
 	// and, on the embedded broker, the broker and every record it holds.
 	MaxRSSMB float64 `json:"max_rss_mb"`
+	// PipelineCPUMicrosPerEvent is the CPU per event of the processing
+	// stages alone (the "pipeline alone" phase: no Kafka) and
+	// CPUOverParts eventproc's CPU per event at peak divided by the sum of
+	// the passthrough's and the pipeline's: 1 when running the pipeline
+	// inside the transactional loop costs nothing beyond its two parts.
+	// Both 0 without the passthrough.
+	PipelineCPUMicrosPerEvent float64 `json:"pipeline_cpu_us_per_event"`
+	CPUOverParts              float64 `json:"cpu_over_parts"`
 	// EventprocRSSMB is the largest RSS sampled while eventproc ran.
 	EventprocRSSMB float64 `json:"eventproc_rss_mb"`
 	// Phases lists every measured phase, for the curious.
@@ -104,6 +112,15 @@ type Phase struct {
 	CommitP99MS            float64 `json:"commit_p99_ms"`
 	Windows                int64   `json:"windows"`
 	ConcurrentTransactions int64   `json:"concurrent_transactions"`
+}
+
+// setCPUParts sets the CPU comparison of eventproc's peak phase with its
+// parts: the passthrough's transport and the pipeline alone.
+func (r *Report) setCPUParts(ep, pt, alone Phase) {
+	r.PipelineCPUMicrosPerEvent = alone.CPUMicrosPerEvent
+	if parts := pt.CPUMicrosPerEvent + alone.CPUMicrosPerEvent; parts > 0 {
+		r.CPUOverParts = ep.CPUMicrosPerEvent / parts
+	}
 }
 
 // SetLatency copies a latency summary into the phase.
@@ -153,6 +170,19 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, ", passthrough %.0f events/s, ratio %.2f", r.PassthroughEventsPerSec, r.Ratio)
 	}
 	b.WriteString("\n")
+	if r.CPUOverParts > 0 {
+		var ep, pt float64
+		for _, p := range r.Phases {
+			switch p.Name {
+			case "peak eventproc":
+				ep = p.CPUMicrosPerEvent
+			case "peak passthrough":
+				pt = p.CPUMicrosPerEvent
+			}
+		}
+		fmt.Fprintf(&b, "CPU per event     eventproc %.2f µs; passthrough %.2f + pipeline alone %.2f = %.2f µs; eventproc / (passthrough + pipeline) %.2f\n",
+			ep, pt, r.PipelineCPUMicrosPerEvent, pt+r.PipelineCPUMicrosPerEvent, r.CPUOverParts)
+	}
 	load := "all events produced before the run (includes backlog wait)"
 	if r.LatencyOfferedRate > 0 {
 		load = fmt.Sprintf("offered %.0f events/s", r.LatencyOfferedRate)

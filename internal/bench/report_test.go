@@ -44,7 +44,7 @@ func TestReportJSONKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The keys scripts rely on.
-	for _, k := range []string{"events", "events_per_sec", "passthrough_events_per_sec", "ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker"} {
+	for _, k := range []string{"events", "events_per_sec", "passthrough_events_per_sec", "ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker", "pipeline_cpu_us_per_event", "cpu_over_parts"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, b)
 		}
@@ -55,14 +55,19 @@ func TestReportWriteText(t *testing.T) {
 	r := Report{
 		Mode: ModePeak, Broker: "embedded", Events: 1000, Partitions: 6, WindowMaxEvents: 10000, WindowMaxWaitMS: 50,
 		EventsPerSec: 900, PassthroughEventsPerSec: 1000, Ratio: 0.9, LatencyOfferedRate: 450, P99MS: 12.5, MaxRSSMB: 99,
-		Phases: []Phase{{Name: "peak eventproc", System: "eventproc", Events: 1000, Seconds: 1.1, EventsPerSec: 900}},
+		Phases: []Phase{
+			{Name: "peak eventproc", System: "eventproc", Events: 1000, Seconds: 1.1, EventsPerSec: 900, CPUMicrosPerEvent: 9},
+			{Name: "peak passthrough", System: "passthrough", Events: 1000, Seconds: 1, EventsPerSec: 1000, CPUMicrosPerEvent: 2.5},
+		},
 	}
+	r.setCPUParts(r.Phases[0], r.Phases[1], Phase{CPUMicrosPerEvent: 5.5})
 	var b bytes.Buffer
 	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"ratio 0.90", "offered 450 events/s", "p99 12.5 ms", "embedded broker", "peak eventproc", "backlog"} {
+	for _, want := range []string{"ratio 0.90", "offered 450 events/s", "p99 12.5 ms", "embedded broker", "peak eventproc", "backlog",
+		"eventproc 9.00 µs; passthrough 2.50 + pipeline alone 5.50 = 8.00 µs; eventproc / (passthrough + pipeline) 1.12"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text report lacks %q:\n%s", want, out)
 		}

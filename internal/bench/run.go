@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -157,6 +159,12 @@ func (e *benchEnv) runPeakMode(ctx context.Context, rep *Report) error {
 		rep.Phases = append(rep.Phases, pt)
 		rep.PassthroughEventsPerSec, rep.Ratio = pt.EventsPerSec, ep.EventsPerSec/pt.EventsPerSec
 		ptLatency = pt
+		alone, err := e.measurePipelineAlone()
+		if err != nil {
+			return err
+		}
+		rep.Phases = append(rep.Phases, alone)
+		rep.setCPUParts(ep, pt, alone)
 	}
 	r.cleanup() // free the peak round's records before the latency round
 
@@ -204,6 +212,56 @@ func (e *benchEnv) runRateMode(ctx context.Context, rep *Report) error {
 	}
 	setLatency(rep, ep, pt)
 	return nil
+}
+
+// Events the pipeline-alone phase generates, and how many times it
+// processes them: enough for a second or more of CPU, few enough that
+// holding them does not set the process's peak RSS.
+const (
+	pipelineAloneEvents = 50000
+	pipelineAloneRounds = 4
+)
+
+// measurePipelineAlone measures the processing stages alone
+// (processor.ProcessAlone, no Kafka) in this process, on events of the
+// same mix in windows of the same size, on one core: the CPU per event
+// the processing costs, to set beside the passthrough's, which is the
+// transport's.
+func (e *benchEnv) measurePipelineAlone() (Phase, error) {
+	n := int(min(e.cfg.Events, pipelineAloneEvents))
+	g := gen.New(e.cfg.Gen)
+	recs := make([]kafkaio.InRecord, n)
+	offsets := make([]int64, e.cfg.Partitions)
+	now := time.Now()
+	for i := range recs {
+		rec := g.Next()
+		h := fnv.New32a()
+		h.Write(rec.Key)
+		part := int32(h.Sum32() % uint32(e.cfg.Partitions)) // a source stays on one partition, as keyed input does
+		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: part, Offset: offsets[part], Timestamp: now, Key: rec.Key, Value: rec.Value}
+		offsets[part]++
+	}
+	cfg := processor.Config{
+		Client: e.client, InputTopic: "events.in", OutputTopic: "events.out", DLQTopic: "events.dlq",
+		Group: "bench-alone", InstanceID: "bench", WindowMaxEvents: e.cfg.WindowMaxEvents,
+		Logger: e.log, Registerer: prometheus.NewRegistry(),
+	}.WithDefaults()
+	// On one core, as BenchmarkPipeline -cpu 1: the processing's own cost,
+	// without what running its shards in parallel adds.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	start, cpu0 := time.Now(), processCPU()
+	for range pipelineAloneRounds {
+		if _, err := processor.ProcessAlone(recs, cfg); err != nil {
+			return Phase{}, fmt.Errorf("pipeline alone: %w", err)
+		}
+	}
+	cpu, elapsed := processCPU()-cpu0, time.Since(start)
+	events := int64(n) * pipelineAloneRounds
+	return Phase{
+		Name: "pipeline alone", System: "pipeline", Events: events, Seconds: elapsed.Seconds(),
+		EventsPerSec:      PerSecond(events, elapsed),
+		CPUMicrosPerEvent: float64(cpu) / float64(time.Microsecond) / float64(events),
+	}, nil
 }
 
 func setLatency(rep *Report, ep, pt Phase) {
