@@ -30,7 +30,8 @@ func benchCommand() *cli.Command {
 		Description: "Runs on an embedded broker (franz-go kfake, in this process) unless --brokers is given.\n" +
 			"Peak mode (--rate 0): produces --events realistic events, then times eventproc draining them\n" +
 			"(first fetch to last commit) and the passthrough baseline (the same transactional\n" +
-			"consume→produce loop with no processing) over the same input; then measures end-to-end\n" +
+			"consume→produce loop with no processing) over the same input, then the processing stages\n" +
+			"alone (no Kafka, one core) for their CPU per event; then measures end-to-end\n" +
 			"latency (input record timestamp → visible to a read_committed consumer) with events offered\n" +
 			"at --latency-load × eventproc's peak. Rate mode (--rate N): offers N events/s while each\n" +
 			"system runs. Topics and groups are fresh and unique per run, and deleted afterwards.",
