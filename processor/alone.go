@@ -28,13 +28,10 @@ func ProcessAlone(recs []kafkaio.InRecord, cfg Config) (AloneCounts, error) {
 		return c, fmt.Errorf("--rules: %w", err)
 	}
 	t := topics{Input: cfg.InputTopic, Output: cfg.OutputTopic, DLQ: cfg.DLQTopic, Changelog: cfg.ChangelogTopic()}
-	p, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
+	p, err := newConfiguredPipeline(cfg, t, stages)
 	if err != nil {
 		return c, err
 	}
-	p.useRules(stages)
-	p.setGroup(cfg.Group)
-	p.global = cfg.Ordering == OrderingGlobal
 	states := make(map[int32]*partitionState)
 	state := func(part int32) *partitionState {
 		if states[part] == nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventproc/eventproc/event"
 	"github.com/eventproc/eventproc/kafkaio"
+	"github.com/eventproc/eventproc/rules"
 )
 
 // idlePoll bounds a poll while no window is open, so assignment changes
@@ -142,14 +143,9 @@ func newRunner(cfg Config) (*runner, error) {
 	}
 	var pipes [2]*pipeline
 	for i := range pipes {
-		pipe, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
-		if err != nil {
+		if pipes[i], err = newConfiguredPipeline(cfg, t, stages); err != nil {
 			return nil, err
 		}
-		pipe.useRules(stages)
-		pipe.setGroup(cfg.Group)
-		pipe.global = cfg.Ordering == OrderingGlobal
-		pipes[i] = pipe
 	}
 	r, err := newLoop(cfg, pipes[0], pipes[1])
 	if err != nil {
@@ -164,6 +160,19 @@ func newRunner(cfg Config) (*runner, error) {
 		}
 	}
 	return r, nil
+}
+
+// newConfiguredPipeline returns a pipeline with cfg's stage settings,
+// classification stages, group and ordering.
+func newConfiguredPipeline(cfg Config, t topics, stages rules.Stages) (*pipeline, error) {
+	pipe, err := newPipeline(t, cfg.Intake, cfg.Enrich, cfg.RedactMetadata, cfg.Clock)
+	if err != nil {
+		return nil, err
+	}
+	pipe.useRules(stages)
+	pipe.setGroup(cfg.Group)
+	pipe.global = cfg.Ordering == OrderingGlobal
+	return pipe, nil
 }
 
 // newLoop returns a runner whose windows are transformed by first and
