@@ -24,7 +24,7 @@ func TestBenchJSON(t *testing.T) {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
 	}
 	for _, k := range []string{"events", "events_per_sec", "passthrough_events_per_sec", "ratio",
-		"p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker"} {
+		"p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker", "pipeline_cpu_us_per_event", "cpu_over_parts"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}
@@ -76,7 +76,7 @@ func TestBenchJSON(t *testing.T) {
 	for _, p := range r.Phases {
 		names = append(names, p.Name)
 	}
-	if got := strings.Join(names, ","); got != "peak eventproc,peak passthrough,latency eventproc,latency passthrough" {
+	if got := strings.Join(names, ","); got != "peak eventproc,peak passthrough,pipeline alone,latency eventproc,latency passthrough" {
 		t.Errorf("phases %s", got)
 	}
 }
