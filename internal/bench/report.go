@@ -129,6 +129,14 @@ func (p *Phase) SetLatency(s Summary) {
 	p.P50MS, p.P90MS, p.P99MS, p.MaxMS = Millis(s.P50), Millis(s.P90), Millis(s.P99), Millis(s.Max)
 }
 
+// measured formats v with one decimal when it was measured, else "-".
+func measured(v float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
 // Millis converts a duration to milliseconds, for reports.
 func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -147,8 +155,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		if p.OfferedRate > 0 {
 			offered = strconv.FormatFloat(p.OfferedRate, 'f', 0, 64)
 		}
-		fmt.Fprintf(&b, "%-26s %9s %12d %10.2f %9.0f %9.1f %9.1f %9.1f %9.1f\n",
-			p.Name, offered, p.Events, p.Seconds, p.EventsPerSec, p.P50MS, p.P99MS, p.MaxMS, p.MaxRSSMB)
+		if p.System == "pipeline" {
+			offered = "no Kafka"
+		}
+		// A phase without a latency consumer (or an RSS sample) prints
+		// "-" rather than a measured-looking 0.0.
+		fmt.Fprintf(&b, "%-26s %9s %12d %10.2f %9.0f %9s %9s %9s %9s\n",
+			p.Name, offered, p.Events, p.Seconds, p.EventsPerSec,
+			measured(p.P50MS, p.LatencyEvents > 0), measured(p.P99MS, p.LatencyEvents > 0), measured(p.MaxMS, p.LatencyEvents > 0), measured(p.MaxRSSMB, p.MaxRSSMB > 0))
 	}
 	fmt.Fprintf(&b, "\n%-26s %12s %9s %14s %14s %10s\n", "phase", "CPU µs/event", "windows", "commit p50 ms", "commit p99 ms", "CONCURRENT_TRANSACTIONS")
 	for _, p := range r.Phases {

@@ -57,7 +57,9 @@ func TestReportWriteText(t *testing.T) {
 		EventsPerSec: 900, PassthroughEventsPerSec: 1000, Ratio: 0.9, LatencyOfferedRate: 450, P99MS: 12.5, MaxRSSMB: 99,
 		Phases: []Phase{
 			{Name: "peak eventproc", System: "eventproc", Events: 1000, Seconds: 1.1, EventsPerSec: 900, CPUMicrosPerEvent: 9},
-			{Name: "peak passthrough", System: "passthrough", Events: 1000, Seconds: 1, EventsPerSec: 1000, CPUMicrosPerEvent: 2.5},
+			{Name: "peak passthrough", System: "passthrough", Events: 1000, Seconds: 1, EventsPerSec: 1000, CPUMicrosPerEvent: 2.5,
+				LatencyEvents: 980, P50MS: 3.25, P99MS: 7.5, MaxMS: 9, MaxRSSMB: 80},
+			{Name: "pipeline alone", System: "pipeline", Events: 4000, Seconds: 0.5, EventsPerSec: 8000, CPUMicrosPerEvent: 5.5},
 		},
 	}
 	r.setCPUParts(r.Phases[0], r.Phases[1], Phase{CPUMicrosPerEvent: 5.5})
@@ -66,6 +68,25 @@ func TestReportWriteText(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
+	seen := 0
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "peak passthrough ") && len(f) == 10:
+			seen++
+			if got := strings.Join(f[6:], " "); got != "3.2 7.5 9.0 80.0" {
+				t.Errorf("passthrough latency and RSS columns %q, want 3.2 7.5 9.0 80.0:\n%s", got, out)
+			}
+		case strings.HasPrefix(line, "pipeline alone ") && len(f) == 11:
+			seen++
+			if got := strings.Join(f[2:4], " ") + " " + strings.Join(f[7:], " "); got != "no Kafka - - - -" {
+				t.Errorf("pipeline-alone offered, latency and RSS columns %q, want no Kafka - - - -:\n%s", got, out)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("found %d of the passthrough's and the pipeline-alone phase's rows in the phase table, want 2:\n%s", seen, out)
+	}
 	for _, want := range []string{"ratio 0.90", "offered 450 events/s", "p99 12.5 ms", "embedded broker", "peak eventproc", "backlog",
 		"eventproc 9.00 µs; passthrough 2.50 + pipeline alone 5.50 = 8.00 µs; eventproc / (passthrough + pipeline) 1.12"} {
 		if !strings.Contains(out, want) {
