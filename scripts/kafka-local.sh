@@ -250,11 +250,26 @@ launch() {
 	say "node $i: started pid $pid (log: $(node_log "$i"))"
 }
 
+# launched_pid prints the pid of node $1, just launched: right after the fork
+# the process may not run java yet, which running_pid requires, so it asks
+# again for up to 5 s and then falls back to the pid file as launch wrote it.
+launched_pid() {
+	local i="$1" pid tries
+	for ((tries = 0; tries < 50; tries++)); do
+		pid="$(running_pid "$i")"
+		[[ -z "$pid" ]] || break
+		sleep 0.1
+	done
+	[[ -n "$pid" ]] || pid="$(cat "$(node_pidfile "$i")" 2>/dev/null)"
+	echo "$pid"
+}
+
 # await_ready waits until the brokers in $1 answer with every node registered and a
 # controller elected, or fails showing the log of node $2 (0: every node).
 await_ready() {
-	local seeds="$1" which="$2" pid_flag=() i
-	if ((which > 0)); then pid_flag=(-pid "$(running_pid "$which")"); elif ((nodes == 1)); then pid_flag=(-pid "$(running_pid 1)"); fi
+	local seeds="$1" which="$2" pid_flag=() i pid=""
+	if ((which > 0)); then pid="$(launched_pid "$which")"; elif ((nodes == 1)); then pid="$(launched_pid 1)"; fi
+	[[ ! "$pid" =~ ^[0-9]+$ ]] || pid_flag=(-pid "$pid")
 	if ! (cd "$repo" && go run ./scripts/kafkawait -brokers "$seeds" -min-brokers "$nodes" -timeout "${start_timeout}s" "${pid_flag[@]}"); then
 		for ((i = 1; i <= nodes; i++)); do
 			((which == 0 || which == i)) || continue
