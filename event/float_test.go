@@ -10,6 +10,9 @@ import (
 
 // referenceFloat is appendFloat without its fast path: strconv's shortest
 // form, with ".0" added to integers.
+// milliMax and microMax are the limits of the fixed-point paths.
+var milliMax, microMax = decimalPaths[0].limit, decimalPaths[1].limit
+
 func referenceFloat(f float64) string {
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):
@@ -27,13 +30,14 @@ func referenceFloat(f float64) string {
 	return s
 }
 
-// TestAppendFloatMatchesReference checks the millisecond fast path against
-// strconv on the values it is for (multiples of 0.001 read from decimal,
-// around every power of ten and near milliMax) and on values it must
-// leave alone.
+// TestAppendFloatMatchesReference checks the fixed-point fast paths
+// against strconv on the values they are for (multiples of 0.001 and of
+// 0.000001 read from decimal, around every power of ten and near each
+// path's limit) and on values they must leave alone.
 func TestAppendFloatMatchesReference(t *testing.T) {
 	vals := []float64{0.001, 0.01, 0.1, 0.5, 0.725, 0.85, 1, 3.1, 12, 999.999, 1000, 1670000000.012, 1796232747.459,
-		0.0005, 0.0015, 1e-6, 1e-7, 0.1 + 0.2, 1.0 / 3, milliMax - 0.001, milliMax, milliMax + 0.5, 1e15, 1e20, 5e-324, math.MaxFloat64}
+		0.0005, 0.0015, 1e-6, 1e-7, 0.1 + 0.2, 1.0 / 3, milliMax - 0.001, milliMax, milliMax + 0.5,
+		microMax - 0.000001, microMax, microMax + 0.5, 1796232747.459123, 0.000001, 0.000123, 1.000001, 1e15, 1e20, 5e-324, math.MaxFloat64}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200000 {
 		ms := r.Int64N(4_000_000_000_000)
@@ -41,7 +45,12 @@ func TestAppendFloatMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		vals = append(vals, f, r.Float64(), r.Float64()*1e9, math.Nextafter(f, math.Inf(1)))
+		us := r.Int64N(1 << 33 * 1_000_000)
+		g, err := strconv.ParseFloat(strconv.FormatInt(us/1_000_000, 10)+"."+strconv.FormatInt(1_000_000+us%1_000_000, 10)[1:], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals = append(vals, f, g, r.Float64(), r.Float64()*1e9, math.Nextafter(f, math.Inf(1)), math.Nextafter(g, 0))
 	}
 	for _, v := range vals {
 		for _, f := range []float64{v, -v} {
@@ -55,7 +64,7 @@ func TestAppendFloatMatchesReference(t *testing.T) {
 // FuzzAppendFloat checks that appendFloat writes what strconv's shortest
 // form (with ".0" on integers) writes, for every float.
 func FuzzAppendFloat(f *testing.F) {
-	for _, v := range []float64{0.725, 1670000000.012, 0.1 + 0.2, milliMax, 1e-7} {
+	for _, v := range []float64{0.725, 1670000000.012, 1670000000.000123, 0.1 + 0.2, milliMax, microMax, 1e-7} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v float64) {

@@ -163,7 +163,7 @@ func appendFloat(dst []byte, f float64) []byte {
 		// 'e' gives e.g. 1e-07 and 1e+21: valid JSON numbers.
 		return strconv.AppendFloat(dst, f, 'e', -1, 64)
 	}
-	if out, ok := appendMilli(dst, f); ok {
+	if out, ok := appendDecimal(dst, f); ok {
 		return out
 	}
 	start := len(dst)
@@ -174,43 +174,55 @@ func appendFloat(dst []byte, f float64) []byte {
 	return dst
 }
 
-// milliMax bounds appendMilli to floats whose spacing (ulp) is below
-// 0.001, so at most one multiple of 0.001 reads back as the float.
-const milliMax = 1 << 40
+// decimalPaths are the fixed-point forms appendFloat tries before
+// strconv's shortest-digits search: millisecond multiples (broker
+// timestamps, durations, most scores) and microsecond multiples (epoch
+// timestamps that producers write to the microsecond). Each path's limit
+// keeps the float's spacing (ulp) below the path's unit, so at most one
+// multiple of the unit reads back as the float, and the product f·scale
+// stays an exact integer.
+var decimalPaths = [...]struct {
+	scale  float64
+	digits int
+	limit  float64
+}{
+	{1e3, 3, 1 << 40},
+	{1e6, 6, 1 << 33},
+}
 
-// appendMilli writes f as appendFloat would, when f is a multiple of 0.001
-// as read from decimal (millisecond timestamps and durations, most scores):
-// integer arithmetic instead of the shortest-digits search. Below milliMax
-// the float's rounding interval holds at most one multiple of 0.001, so
-// when d/1000 reads back as f it is the shortest representation, trailing
-// zeros trimmed. ok is false for any other f, which the caller formats
-// with strconv.
-func appendMilli(dst []byte, f float64) (_ []byte, ok bool) {
+// appendDecimal writes f as appendFloat would when f is a multiple of
+// 0.001 or 0.000001 as read from decimal: integer arithmetic instead of
+// the shortest-digits search. Below a path's limit the float's rounding
+// interval holds at most one multiple of its unit, so when d/scale reads
+// back as f it is the shortest representation, trailing zeros trimmed. ok
+// is false for any other f, which the caller formats with strconv.
+func appendDecimal(dst []byte, f float64) (_ []byte, ok bool) {
 	a := math.Abs(f)
-	if a >= milliMax {
-		return dst, false
-	}
-	d := math.Round(a * 1000)
-	if d/1000 != a { // correctly rounded, as parsing "d/1000" would be
-		return dst, false
-	}
-	n := uint64(d)
-	if f < 0 {
-		dst = append(dst, '-')
-	}
-	dst = strconv.AppendUint(dst, n/1000, 10)
-	frac := n % 1000
-	if frac == 0 {
-		return append(dst, ".0"...), true
-	}
-	dst = append(dst, '.', byte('0'+frac/100))
-	if frac%100 != 0 {
-		dst = append(dst, byte('0'+frac/10%10))
-		if frac%10 != 0 {
-			dst = append(dst, byte('0'+frac%10))
+	for _, path := range decimalPaths {
+		if a >= path.limit {
+			return dst, false
 		}
+		d := math.Round(a * path.scale)
+		if d/path.scale != a { // correctly rounded, as parsing "d/scale" would be
+			continue
+		}
+		n, unit := uint64(d), uint64(path.scale)
+		if f < 0 {
+			dst = append(dst, '-')
+		}
+		dst = strconv.AppendUint(dst, n/unit, 10)
+		frac := n % unit
+		if frac == 0 {
+			return append(dst, ".0"...), true
+		}
+		dst = append(dst, '.')
+		for unit /= 10; frac > 0; unit /= 10 {
+			dst = append(dst, byte('0'+frac/unit))
+			frac %= unit
+		}
+		return dst, true
 	}
-	return dst, true
+	return dst, false
 }
 
 const hexDigits = "0123456789abcdef"

@@ -16,7 +16,6 @@ import (
 func benchWindow(n int) ([]kafkaio.InRecord, int) {
 	g := gen.New(gen.Config{Sources: 100, MalformedRatio: 0.02, Seed: 42})
 	recs := make([]kafkaio.InRecord, n)
-	now := time.Now()
 	bytes := 0
 	var offsets [6]int64
 	for i := range recs {
@@ -24,7 +23,9 @@ func benchWindow(n int) ([]kafkaio.InRecord, int) {
 		h := fnv.New32a()
 		h.Write(r.Key)
 		part := int32(h.Sum32() % 6) // keyed like a producer would: a source stays in one partition
-		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: part, Offset: offsets[part], Timestamp: now, Key: r.Key, Value: r.Value}
+		// A broker timestamp: milliseconds, taken after the producer's.
+		appended := time.UnixMilli(time.Now().UnixMilli())
+		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: part, Offset: offsets[part], Timestamp: appended, Key: r.Key, Value: r.Value}
 		offsets[part]++
 		bytes += len(r.Value)
 	}

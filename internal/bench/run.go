@@ -232,13 +232,14 @@ func (e *benchEnv) measurePipelineAlone() (Phase, error) {
 	g := gen.New(e.cfg.Gen)
 	recs := make([]kafkaio.InRecord, n)
 	offsets := make([]int64, e.cfg.Partitions)
-	now := time.Now()
 	for i := range recs {
 		rec := g.Next()
 		h := fnv.New32a()
 		h.Write(rec.Key)
 		part := int32(h.Sum32() % uint32(e.cfg.Partitions)) // a source stays on one partition, as keyed input does
-		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: part, Offset: offsets[part], Timestamp: now, Key: rec.Key, Value: rec.Value}
+		// A broker timestamp: milliseconds, taken after the producer's.
+		appended := time.UnixMilli(time.Now().UnixMilli())
+		recs[i] = kafkaio.InRecord{Topic: "events.in", Partition: part, Offset: offsets[part], Timestamp: appended, Key: rec.Key, Value: rec.Value}
 		offsets[part]++
 	}
 	cfg := processor.Config{
