@@ -11,7 +11,7 @@ import (
 // referenceFloat is appendFloat without its fast path: strconv's shortest
 // form, with ".0" added to integers.
 // milliMax and microMax are the limits of the fixed-point paths.
-var milliMax, microMax = decimalPaths[0].limit, decimalPaths[1].limit
+const milliMax, microMax = milliLimit, microLimit
 
 func referenceFloat(f float64) string {
 	switch {

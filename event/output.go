@@ -174,55 +174,72 @@ func appendFloat(dst []byte, f float64) []byte {
 	return dst
 }
 
-// decimalPaths are the fixed-point forms appendFloat tries before
-// strconv's shortest-digits search: millisecond multiples (broker
-// timestamps, durations, most scores) and microsecond multiples (epoch
-// timestamps that producers write to the microsecond). Each path's limit
-// keeps the float's spacing (ulp) below the path's unit, so at most one
-// multiple of the unit reads back as the float, and the product f·scale
-// stays an exact integer.
-var decimalPaths = [...]struct {
-	scale  float64
-	digits int
-	limit  float64
-}{
-	{1e3, 3, 1 << 40},
-	{1e6, 6, 1 << 33},
-}
+// Fixed-point forms appendFloat tries before strconv's shortest-digits
+// search: millisecond multiples (broker timestamps, durations, most
+// scores) and microsecond multiples (epoch timestamps that producers write
+// to the microsecond). Each limit keeps the float's spacing (ulp) below
+// the unit, so at most one multiple of the unit reads back as the float,
+// and keeps f·scale an exact integer.
+const (
+	milliLimit = 1 << 40
+	microLimit = 1 << 33
+)
 
 // appendDecimal writes f as appendFloat would when f is a multiple of
 // 0.001 or 0.000001 as read from decimal: integer arithmetic instead of
-// the shortest-digits search. Below a path's limit the float's rounding
+// the shortest-digits search. Below a form's limit the float's rounding
 // interval holds at most one multiple of its unit, so when d/scale reads
 // back as f it is the shortest representation, trailing zeros trimmed. ok
 // is false for any other f, which the caller formats with strconv.
 func appendDecimal(dst []byte, f float64) (_ []byte, ok bool) {
 	a := math.Abs(f)
-	for _, path := range decimalPaths {
-		if a >= path.limit {
-			return dst, false
-		}
-		d := math.Round(a * path.scale)
-		if d/path.scale != a { // correctly rounded, as parsing "d/scale" would be
-			continue
-		}
-		n, unit := uint64(d), uint64(path.scale)
-		if f < 0 {
-			dst = append(dst, '-')
-		}
-		dst = strconv.AppendUint(dst, n/unit, 10)
-		frac := n % unit
-		if frac == 0 {
-			return append(dst, ".0"...), true
-		}
-		dst = append(dst, '.')
-		for unit /= 10; frac > 0; unit /= 10 {
-			dst = append(dst, byte('0'+frac/unit))
-			frac %= unit
-		}
-		return dst, true
+	if a >= milliLimit {
+		return dst, false
+	}
+	if d := math.Round(a * 1e3); d/1e3 == a { // correctly rounded, as parsing "d/1e3" would be
+		n := uint64(d)
+		return appendFixed(appendSign(dst, f), n/1e3, n%1e3, false), true
+	}
+	if a >= microLimit {
+		return dst, false
+	}
+	if d := math.Round(a * 1e6); d/1e6 == a {
+		n := uint64(d)
+		return appendFixed(appendSign(dst, f), n/1e6, n%1e6, true), true
 	}
 	return dst, false
+}
+
+func appendSign(dst []byte, f float64) []byte {
+	if f < 0 {
+		return append(dst, '-')
+	}
+	return dst
+}
+
+// appendFixed appends whole.frac, frac written as three digits (six with
+// micro), trailing zeros trimmed, and whole.0 when frac is 0. The digits
+// come from divisions by constants, which compile to multiplications.
+func appendFixed(dst []byte, whole, frac uint64, micro bool) []byte {
+	dst = strconv.AppendUint(dst, whole, 10)
+	if frac == 0 {
+		return append(dst, ".0"...)
+	}
+	dst = append(dst, '.')
+	if micro {
+		dst = appendThreeDigits(dst, frac/1e3)
+		frac %= 1e3
+	}
+	dst = appendThreeDigits(dst, frac)
+	end := len(dst)
+	for dst[end-1] == '0' { // a digit after the '.' is not 0
+		end--
+	}
+	return dst[:end]
+}
+
+func appendThreeDigits(dst []byte, n uint64) []byte {
+	return append(dst, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
 }
 
 const hexDigits = "0123456789abcdef"

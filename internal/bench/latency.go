@@ -7,17 +7,21 @@ import (
 	"time"
 )
 
-// Latencies collects end-to-end latency samples. It is safe for concurrent
-// use: the consumer that observes records adds, the reporter reads.
+// Latencies collects end-to-end latency samples, each with the time its
+// input was produced. It is safe for concurrent use: the consumer that
+// observes records adds, the reporter reads.
 type Latencies struct {
 	mu      sync.Mutex
 	samples []time.Duration
+	inputs  []int64 // the samples' input times, Unix nanoseconds
 }
 
-// Add records one sample.
-func (l *Latencies) Add(d time.Duration) {
+// Add records one sample: the latency of a record whose input was
+// produced at input.
+func (l *Latencies) Add(input time.Time, d time.Duration) {
 	l.mu.Lock()
 	l.samples = append(l.samples, d)
+	l.inputs = append(l.inputs, input.UnixNano())
 	l.mu.Unlock()
 }
 
@@ -35,6 +39,28 @@ func (l *Latencies) Summary() Summary {
 	l.mu.Unlock()
 	slices.Sort(sorted)
 	return summarize(sorted)
+}
+
+// SecondHalf returns the percentiles of the samples whose input was
+// produced in the second half of the span of input times: the load's
+// steady state, without the start-up of a system that began with an empty
+// pipeline, cold buffers and no topic metadata.
+func (l *Latencies) SecondHalf() Summary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.inputs) == 0 {
+		return Summary{}
+	}
+	first, last := slices.Min(l.inputs), slices.Max(l.inputs)
+	mid := first + (last-first)/2
+	var later []time.Duration
+	for i, at := range l.inputs {
+		if at >= mid {
+			later = append(later, l.samples[i])
+		}
+	}
+	slices.Sort(later)
+	return summarize(later)
 }
 
 // Summary is a latency distribution's shape. The zero Summary (Count 0)

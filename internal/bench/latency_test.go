@@ -51,7 +51,7 @@ func TestLatenciesSummary(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 250; i > 0; i-- {
-				l.Add(ms(g*250 + i)) // 1..1000 across goroutines
+				l.Add(time.Unix(0, 0), ms(g*250+i)) // 1..1000 across goroutines
 			}
 		}()
 	}
@@ -65,6 +65,32 @@ func TestLatenciesSummary(t *testing.T) {
 	}
 }
 
+func TestLatenciesSecondHalf(t *testing.T) {
+	var l Latencies
+	if got := l.SecondHalf(); got != (Summary{}) {
+		t.Fatalf("empty second half = %+v, want zero", got)
+	}
+	start := time.Unix(1_800_000_000, 0)
+	// Inputs produced over 10 s, one per 10 ms: those of the first 5 s
+	// waited 1 s (a start-up backlog), the later ones 1..500 ms.
+	for i := range 1000 {
+		d := time.Second
+		if i >= 500 {
+			d = ms(i - 499)
+		}
+		l.Add(start.Add(time.Duration(i)*10*time.Millisecond), d)
+	}
+	// The span is 0..9.99 s; its midpoint, 4.995 s, is at sample 499.5,
+	// so samples 500..999 are the second half.
+	want := Summary{Count: 500, P50: ms(250), P90: ms(450), P99: ms(495), Max: ms(500)}
+	if got := l.SecondHalf(); got != want {
+		t.Errorf("SecondHalf() = %+v, want %+v", got, want)
+	}
+	if got := l.Summary(); got.Count != 1000 || got.Max != time.Second {
+		t.Errorf("Summary() = %+v, want all 1000 samples up to 1 s", got)
+	}
+}
+
 // FuzzPercentileOrdered checks the invariants the report relies on: the
 // percentiles are samples, and p50 <= p90 <= p99 <= max.
 func FuzzPercentileOrdered(f *testing.F) {
@@ -73,7 +99,7 @@ func FuzzPercentileOrdered(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var l Latencies
 		for _, b := range raw {
-			l.Add(time.Duration(b) * time.Microsecond)
+			l.Add(time.Unix(int64(len(raw)), 0), time.Duration(b)*time.Microsecond)
 		}
 		s := l.Summary()
 		if s.Count != len(raw) {
@@ -113,7 +139,8 @@ func TestPerSecond(t *testing.T) {
 
 func BenchmarkLatenciesAdd(b *testing.B) {
 	var l Latencies
+	at := time.Now()
 	for i := 0; b.Loop(); i++ {
-		l.Add(time.Duration(i))
+		l.Add(at, time.Duration(i))
 	}
 }

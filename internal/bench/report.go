@@ -61,6 +61,13 @@ type Report struct {
 	PassthroughP50MS float64 `json:"passthrough_p50_ms"`
 	PassthroughP99MS float64 `json:"passthrough_p99_ms"`
 	PassthroughMaxMS float64 `json:"passthrough_max_ms"`
+	// The same percentiles over the outputs whose input was produced in
+	// the second half of the latency phase (see Latencies.SecondHalf):
+	// the steady state, past each system's start-up.
+	SecondHalfP50MS            float64 `json:"second_half_p50_ms"`
+	SecondHalfP99MS            float64 `json:"second_half_p99_ms"`
+	PassthroughSecondHalfP50MS float64 `json:"passthrough_second_half_p50_ms"`
+	PassthroughSecondHalfP99MS float64 `json:"passthrough_second_half_p99_ms"`
 
 	// MaxRSSMB is the whole process's peak resident memory (VmHWM): the
 	// processor, the passthrough, the load generator, the latency consumer
@@ -94,7 +101,11 @@ type Phase struct {
 	P90MS         float64 `json:"p90_ms"`
 	P99MS         float64 `json:"p99_ms"`
 	MaxMS         float64 `json:"max_ms"`
-	MaxRSSMB      float64 `json:"max_rss_mb"`
+	// SecondHalfP50MS and SecondHalfP99MS cover the outputs whose input
+	// was produced in the second half of the phase's load.
+	SecondHalfP50MS float64 `json:"second_half_p50_ms"`
+	SecondHalfP99MS float64 `json:"second_half_p99_ms"`
+	MaxRSSMB        float64 `json:"max_rss_mb"`
 	// WindowMeanEvents and StageMeanMS (mean milliseconds per window in
 	// each stage) come from eventproc's own metrics; empty for the
 	// passthrough.
@@ -127,6 +138,11 @@ func (r *Report) setCPUParts(ep, pt, alone Phase) {
 func (p *Phase) SetLatency(s Summary) {
 	p.LatencyEvents = s.Count
 	p.P50MS, p.P90MS, p.P99MS, p.MaxMS = Millis(s.P50), Millis(s.P90), Millis(s.P99), Millis(s.Max)
+}
+
+// SetSecondHalf sets the phase's second-half latency figures from s.
+func (p *Phase) SetSecondHalf(s Summary) {
+	p.SecondHalfP50MS, p.SecondHalfP99MS = Millis(s.P50), Millis(s.P99)
 }
 
 // measured formats v with one decimal when it was measured, else "-".
@@ -205,6 +221,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		r.P50MS, r.P90MS, r.P99MS, r.MaxMS, r.LatencyEvents, load)
 	if r.PassthroughP99MS > 0 {
 		fmt.Fprintf(&b, "                  passthrough at the same load: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.PassthroughP50MS, r.PassthroughP99MS, r.PassthroughMaxMS)
+	}
+	if r.LatencyEvents > 0 {
+		fmt.Fprintf(&b, "                  inputs of the load's second half (past start-up): p50 %.1f ms, p99 %.1f ms", r.SecondHalfP50MS, r.SecondHalfP99MS)
+		if r.PassthroughSecondHalfP99MS > 0 {
+			fmt.Fprintf(&b, "; passthrough p50 %.1f ms, p99 %.1f ms", r.PassthroughSecondHalfP50MS, r.PassthroughSecondHalfP99MS)
+		}
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "memory            peak RSS %.1f MB for the whole process (VmHWM; includes the load generator and latency consumer", r.MaxRSSMB)
 	if r.Broker == "embedded" {

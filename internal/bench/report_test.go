@@ -44,7 +44,8 @@ func TestReportJSONKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The keys scripts rely on.
-	for _, k := range []string{"events", "events_per_sec", "passthrough_events_per_sec", "ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker", "pipeline_cpu_us_per_event", "cpu_over_parts"} {
+	for _, k := range []string{"events", "events_per_sec", "passthrough_events_per_sec", "ratio", "p50_ms", "p90_ms", "p99_ms", "max_ms", "max_rss_mb", "mode", "broker", "pipeline_cpu_us_per_event", "cpu_over_parts",
+		"second_half_p50_ms", "second_half_p99_ms", "passthrough_second_half_p50_ms", "passthrough_second_half_p99_ms"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, b)
 		}
@@ -55,6 +56,7 @@ func TestReportWriteText(t *testing.T) {
 	r := Report{
 		Mode: ModePeak, Broker: "embedded", Events: 1000, Partitions: 6, WindowMaxEvents: 10000, WindowMaxWaitMS: 50,
 		EventsPerSec: 900, PassthroughEventsPerSec: 1000, Ratio: 0.9, LatencyOfferedRate: 450, P99MS: 12.5, MaxRSSMB: 99,
+		LatencyEvents: 990, SecondHalfP50MS: 4, SecondHalfP99MS: 8.5, PassthroughSecondHalfP50MS: 3, PassthroughSecondHalfP99MS: 6.25,
 		Phases: []Phase{
 			{Name: "peak eventproc", System: "eventproc", Events: 1000, Seconds: 1.1, EventsPerSec: 900, CPUMicrosPerEvent: 9},
 			{Name: "peak passthrough", System: "passthrough", Events: 1000, Seconds: 1, EventsPerSec: 1000, CPUMicrosPerEvent: 2.5,
@@ -88,7 +90,8 @@ func TestReportWriteText(t *testing.T) {
 		t.Errorf("found %d of the passthrough's and the pipeline-alone phase's rows in the phase table, want 2:\n%s", seen, out)
 	}
 	for _, want := range []string{"ratio 0.90", "offered 450 events/s", "p99 12.5 ms", "embedded broker", "peak eventproc", "backlog",
-		"eventproc 9.00 µs; passthrough 2.50 + pipeline alone 5.50 = 8.00 µs; eventproc / (passthrough + pipeline) 1.12"} {
+		"eventproc 9.00 µs; passthrough 2.50 + pipeline alone 5.50 = 8.00 µs; eventproc / (passthrough + pipeline) 1.12",
+		"second half (past start-up): p50 4.0 ms, p99 8.5 ms; passthrough p50 3.0 ms, p99 6.2 ms"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text report lacks %q:\n%s", want, out)
 		}

@@ -269,6 +269,8 @@ func setLatency(rep *Report, ep, pt Phase) {
 	rep.LatencyEvents = ep.LatencyEvents
 	rep.P50MS, rep.P90MS, rep.P99MS, rep.MaxMS = ep.P50MS, ep.P90MS, ep.P99MS, ep.MaxMS
 	rep.PassthroughP50MS, rep.PassthroughP99MS, rep.PassthroughMaxMS = pt.P50MS, pt.P99MS, pt.MaxMS
+	rep.SecondHalfP50MS, rep.SecondHalfP99MS = ep.SecondHalfP50MS, ep.SecondHalfP99MS
+	rep.PassthroughSecondHalfP50MS, rep.PassthroughSecondHalfP99MS = pt.SecondHalfP50MS, pt.SecondHalfP99MS
 }
 
 type measureFunc func(ctx context.Context, r *benchRound, name, input string, events int64, rate float64, withLatency bool) (Phase, error)
@@ -424,7 +426,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 		}
 		return kafkatool.Tail(gctx, tailCl, kafkatool.TailConfig{Topics: []string{sys.output}, FromStart: true}, func(r kafkatool.TailRecord) bool {
 			if at, ok := sys.inputTime(r); ok {
-				lat.Add(time.Since(at))
+				lat.Add(at, time.Since(at))
 			}
 			seen.Add(1)
 			return true
@@ -489,6 +491,7 @@ func (e *benchEnv) measure(ctx context.Context, name, input string, events int64
 	phase.Seconds = elapsed.Seconds()
 	phase.EventsPerSec = PerSecond(events, elapsed)
 	phase.SetLatency(lat.Summary())
+	phase.SetSecondHalf(lat.SecondHalf())
 	phase.MaxRSSMB = MB(rss.Max())
 	if events > 0 {
 		phase.CPUMicrosPerEvent = float64(cpu) / float64(time.Microsecond) / float64(events)
