@@ -158,6 +158,11 @@ type windowResult struct {
 	intake, classify, enrich, order, encode time.Duration
 }
 
+// processing is the time the window spent in the processing stages.
+func (res *windowResult) processing() time.Duration {
+	return res.intake + res.classify + res.enrich + res.order + res.encode
+}
+
 // parallelMin is the smallest window split over two goroutines: below it
 // the goroutine hand-off costs more than it saves. Each further shard
 // needs another parallelMin/2 records.

@@ -116,6 +116,10 @@ type runner struct {
 	// collectEnd is when the previous window stopped collecting: records
 	// that were already buffered when the next window began arrived after it.
 	collectEnd time.Time
+	// stepStart is when the latest window step that ended a transaction
+	// began, lastStep how long the one before it took (see overlapAfter).
+	stepStart  time.Time
+	lastStep   time.Duration
 	windowSeq  uint64
 	windowBase string
 

@@ -73,3 +73,24 @@ func TestRunPipelinedAndSequentialWindowsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLightInputExactlyOnce trickles records in, a few at a time: the
+// windows stay small and are mostly taken after the previous transaction
+// ended rather than overlapping it (windowing picks that per window), and
+// every record is still published exactly once, as a replay of the input
+// is.
+func TestRunLightInputExactlyOnce(t *testing.T) {
+	h := newHarness(t, 3)
+	m := h.start("a", smallWindows)
+	for range 30 {
+		h.produce(7)
+		time.Sleep(15 * time.Millisecond)
+	}
+	s := h.awaitAll(60 * time.Second)
+	h.assertExactlyOnce(s)
+	h.assertMatchesReplay(s)
+	if err := m.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Logf("%v windows, %v overlapped", metricSum(t, m.reg, "eventproc_transactions_total"), metricSum(t, m.reg, "eventproc_windows_overlapped_total"))
+}

@@ -110,7 +110,12 @@ func (r *runner) advance(ctx, hard context.Context) (stop bool, err error) {
 	k := r.inflight
 	w := r.freeSlot()
 	r.inflight = nil
-	if ctx.Err() == nil && r.canOverlap() {
+	now := r.cfg.Clock()
+	if !r.stepStart.IsZero() {
+		r.lastStep = now.Sub(r.stepStart)
+	}
+	r.stepStart = now
+	if ctx.Err() == nil && r.canOverlap() && r.overlapAfter(k, r.sess.HighWatermarks()) {
 		if err := r.betweenWindows(hard); err != nil {
 			return false, err
 		}
@@ -132,7 +137,22 @@ func (r *runner) advance(ctx, hard context.Context) (stop bool, err error) {
 	if err := r.finish(k, end); err != nil {
 		return false, err
 	}
-	if !end.committed || len(w.recs) == 0 {
+	if !end.committed {
+		return ctx.Err() != nil, nil
+	}
+	if len(w.recs) == 0 && ctx.Err() == nil && r.probeLimit == 0 {
+		// No window in hand: the next one is what arrived while the
+		// transaction ended, taken without waiting as an overlapped
+		// window is. Only when nothing did does the next step collect,
+		// waiting for records.
+		if err := r.betweenWindows(hard); err != nil {
+			return false, err
+		}
+		if err := r.pollAhead(ctx, w); err != nil {
+			return false, err
+		}
+	}
+	if len(w.recs) == 0 {
 		return ctx.Err() != nil, nil
 	}
 	if !overlap {
@@ -188,6 +208,44 @@ func (r *runner) canOverlap() bool {
 		}
 	}
 	return true
+}
+
+// overlapAfter reports whether the window after k is to be processed while
+// k's transaction ends. Overlapping hides the processing behind the
+// commit, but the overlapped window's records can only be produced once
+// the commit is done, so each of them waits for one commit more than it
+// would if the window were taken after it: about 2.5 loop steps from
+// arrival to commit instead of 1.5 steps that are longer by the
+// processing. That pays while a backlog waits (a window's worth of records
+// beyond k, from the partitions' high watermarks) or while processing
+// keeps the loop busy at least overlapMinBusy of the time (k's processing
+// over the step that held it, the same share whether that step overlapped
+// or not). Otherwise (light input, a slow commit as on a replicated
+// cluster) the next window is taken once k committed, and the records that
+// arrived meanwhile go out in the very next transaction.
+func (r *runner) overlapAfter(k *openWindow, highWatermarks map[int32]int64) bool {
+	if backlogAfter(k, highWatermarks) >= int64(r.cfg.WindowMaxEvents) || r.lastStep <= 0 {
+		return true
+	}
+	return float64(k.res.processing()) >= overlapMinBusy*float64(r.lastStep)
+}
+
+// overlapMinBusy is the share of the loop's time spent processing from
+// which overlapping windows lowers latency: with a share u of each step
+// processing, records wait about 2.5 commits overlapped and 1.5 commits ÷
+// (1 − u) not, which is less for u below 0.4.
+const overlapMinBusy = 0.4
+
+// backlogAfter is how many records of k's partitions lie beyond k, by
+// the partitions' high watermarks.
+func backlogAfter(k *openWindow, highWatermarks map[int32]int64) int64 {
+	var n int64
+	for p, next := range k.through {
+		if h, ok := highWatermarks[p]; ok && h > next.Offset {
+			n += h - next.Offset
+		}
+	}
+	return n
 }
 
 // restored reports whether w can be processed with the state at hand.
