@@ -28,8 +28,8 @@ func TestOverlapAfter(t *testing.T) {
 		{"less than a window waits, idle loop", map[int32]int64{0: 150, 1: 89}, 0, 70 * ms, false},
 		{"partitions k did not read do not count", map[int32]int64{0: 100, 2: 1000}, 1 * ms, 70 * ms, false},
 		{"light input, slow commit (a replicated cluster)", map[int32]int64{0: 103}, 1 * ms, 73 * ms, false},
-		{"processing 40 % of the step", nil, 4 * ms, 10 * ms, true},
-		{"processing just under 40 % of the step", nil, 3900 * time.Microsecond, 10 * ms, false},
+		{"processing 30 % of the step", nil, 3 * ms, 10 * ms, true},
+		{"processing just under 30 % of the step", nil, 2900 * time.Microsecond, 10 * ms, false},
 		{"processing as long as the step", nil, 12 * ms, 12 * ms, true},
 	}
 	for _, tt := range tests {
