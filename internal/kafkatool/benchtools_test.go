@@ -2,6 +2,7 @@ package kafkatool_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -28,13 +29,36 @@ func TestCreateAndDeleteTopics(t *testing.T) {
 	}
 }
 
+// TestFetchStartedCountsOnlySentFetches feeds the hook broker writes
+// directly: only a Fetch request that was written marks the consumer as
+// started. (A client consuming a topic fetches from the moment it exists,
+// so a live client cannot show the state before its first fetch.)
+func TestFetchStartedCountsOnlySentFetches(t *testing.T) {
+	const metadataKey, fetchKey = 3, 1
+	var f kafkatool.FetchStarted
+	if f.Started() {
+		t.Fatal("started before any write")
+	}
+	f.OnBrokerWrite(kgo.BrokerMetadata{}, metadataKey, 100, 0, 0, nil)
+	if f.Started() {
+		t.Fatal("a metadata request counted as a fetch")
+	}
+	f.OnBrokerWrite(kgo.BrokerMetadata{}, fetchKey, 0, 0, 0, errors.New("connection reset"))
+	if f.Started() {
+		t.Fatal("a fetch that failed to be written counted")
+	}
+	f.OnBrokerWrite(kgo.BrokerMetadata{}, fetchKey, 100, 0, 0, nil)
+	if !f.Started() {
+		t.Fatal("a written fetch did not count")
+	}
+}
+
+// TestFetchStartedSeesTheFirstFetch checks the hook on a live client: it
+// reports a started consumer once the client polls.
 func TestFetchStartedSeesTheFirstFetch(t *testing.T) {
 	addrs := startFakeCluster(t, 1, "t")
 	started := &kafkatool.FetchStarted{}
 	cl := newTestClient(t, addrs, kgo.WithHooks(started), kgo.ConsumeTopics("t"), kgo.FetchMaxWait(50*time.Millisecond))
-	if started.Started() {
-		t.Fatal("started before any fetch")
-	}
 	deadline := time.Now().Add(10 * time.Second)
 	for !started.Started() {
 		if time.Now().After(deadline) {
