@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// referenceFloat is appendFloat without its fast path: strconv's shortest
-// form, with ".0" added to integers.
 // milliMax and microMax are the limits of the fixed-point paths.
 const milliMax, microMax = milliLimit, microLimit
 
+// referenceFloat is appendFloat without its fast path: strconv's shortest
+// form, with ".0" added to integers.
 func referenceFloat(f float64) string {
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):

@@ -74,11 +74,11 @@ func TestRunPipelinedAndSequentialWindowsAgree(t *testing.T) {
 	}
 }
 
-// TestRunLightInputExactlyOnce trickles records in, a few at a time: the
-// windows stay small and are mostly taken after the previous transaction
-// ended rather than overlapping it (windowing picks that per window), and
-// every record is still published exactly once, as a replay of the input
-// is.
+// TestRunLightInputExactlyOnce trickles records in, a few at a time, so
+// the windows stay small and most are taken after the previous transaction
+// ended rather than overlapping it: every record is still published
+// exactly once, as a replay of the input is. How many windows overlapped
+// depends on timing, so it is logged, not asserted.
 func TestRunLightInputExactlyOnce(t *testing.T) {
 	h := newHarness(t, 3)
 	m := h.start("a", smallWindows)
